@@ -1,0 +1,75 @@
+"""Session lifetime, the user's language and the MFA requirement."""
+
+import time
+
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.roles import requires_mfa
+
+LOGIN_AT_KEY = "synergie_login_at"
+MFA_OK_KEY = "synergie_mfa_ok"
+
+
+def has_second_factor(user) -> bool:
+    return Authenticator.objects.filter(
+        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    ).exists()
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session after its absolute lifetime, whatever the activity (idle timeout is
+    SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            started = request.session.setdefault(LOGIN_AT_KEY, int(time.time()))
+            if time.time() - started > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                return redirect(reverse("account_login"))
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A logged-in user's chosen language wins over the browser's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        language = getattr(request.user, "language", "") if request.user.is_authenticated else ""
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)
+
+
+class RequireMFAMiddleware:
+    """Users whose role can see personal data must set up a second factor before anything
+    else. allauth has no such switch; it only asks for the factor once one exists."""
+
+    ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/jsi18n/", "/healthz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+            and not request.path.startswith("/api/")
+            and not request.session.get(MFA_OK_KEY)
+            and requires_mfa(user)
+        ):
+            if not has_second_factor(user):
+                return redirect(reverse("mfa_activate_totp") + "?next=" + request.path)
+            request.session[MFA_OK_KEY] = True
+        return self.get_response(request)

@@ -1,0 +1,90 @@
+import time
+
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.urls import reverse
+
+from accounts.middleware import LOGIN_AT_KEY
+from accounts.roles import Role
+from audit.models import AuditEvent
+from core.testing import PASSWORD, TOTP_SECRET, Personas, make_user
+
+
+def current_code() -> str:
+    return format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30))
+
+
+class MfaTest(Personas):
+    def test_it_sends_a_personal_data_role_without_a_factor_to_the_totp_setup(self):
+        officer = make_user("officer@a.test", self.org_a, Role.REFERRAL_OFFICER)
+        self.login(officer)
+        response = self.client.get(reverse("plans:list"))
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(response["Location"].startswith(reverse("mfa_activate_totp")))
+
+    def test_it_does_not_ask_a_second_factor_of_roles_without_personal_data(self):
+        self.login(self.contact_a)
+        self.assertEqual(self.client.get(reverse("plans:list")).status_code, 200)
+
+    def test_it_refuses_the_api_session_of_a_user_who_lacks_the_factor(self):
+        officer = make_user("officer@a.test", self.org_a, Role.REFERRAL_OFFICER)
+        self.login(officer)
+        self.assertEqual(self.client.get("/api/v1/plans/plan-a/rounds").status_code, 401)
+
+    def test_it_logs_in_with_password_and_totp_code(self):
+        response = self.client.post(
+            reverse("account_login"), {"login": "dpo@a.test", "password": PASSWORD}
+        )
+        self.assertRedirects(response, reverse("mfa_authenticate"), fetch_redirect_response=False)
+        self.assertNotIn("_auth_user_id", self.client.session)
+        response = self.client.post(reverse("mfa_authenticate"), {"code": "000000"})
+        self.assertNotIn("_auth_user_id", self.client.session)
+        response = self.client.post(reverse("mfa_authenticate"), {"code": current_code()})
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(self.client.session["_auth_user_id"], str(self.dpo.pk))
+        self.assertEqual(self.client.get(reverse("audit:search")).status_code, 200)
+        self.assertTrue(AuditEvent.objects.filter(action="user.logged_in", actor=self.dpo).exists())
+
+    def test_it_refuses_a_wrong_password_and_logs_the_failure(self):
+        response = self.client.post(
+            reverse("account_login"), {"login": "dpo@a.test", "password": "wrong"}
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertNotIn("_auth_user_id", self.client.session)
+        self.assertTrue(AuditEvent.objects.filter(action="user.login_failed").exists())
+
+    def test_it_keeps_sign_up_closed(self):
+        response = self.client.post(
+            reverse("account_signup"),
+            {"email": "new@x.test", "password1": PASSWORD, "password2": PASSWORD},
+        )
+        self.assertFalse(self.client.session.get("_auth_user_id"))
+        self.assertEqual(response.status_code, 200)
+
+
+class SessionTest(Personas):
+    def test_it_ends_a_session_past_its_absolute_lifetime(self):
+        self.login(self.reader)
+        session = self.client.session
+        session[LOGIN_AT_KEY] = int(time.time()) - 11 * 3600
+        session.save()
+        response = self.client.get(reverse("accounts:profile"))
+        self.assertEqual(response.status_code, 302)
+        self.assertNotIn("_auth_user_id", self.client.session)
+
+    def test_it_keeps_a_fresh_session(self):
+        self.login(self.reader)
+        self.assertEqual(self.client.get(reverse("accounts:profile")).status_code, 200)
+
+    def test_it_ends_the_server_session_on_logout(self):
+        self.login(self.reader)
+        key = self.client.session.session_key
+        self.client.post(reverse("account_logout"))
+        from django.contrib.sessions.models import Session
+
+        self.assertFalse(Session.objects.filter(session_key=key).exists())
+
+    def test_it_uses_an_idle_timeout(self):
+        from django.conf import settings
+
+        self.assertTrue(settings.SESSION_SAVE_EVERY_REQUEST)
+        self.assertLessEqual(settings.SESSION_COOKIE_AGE, 3600)

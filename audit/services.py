@@ -1,0 +1,80 @@
+"""Writing the audit trail. Called by services inside their transaction, never by signals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from audit.models import AuditEvent
+from core import request_context
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe form of a field value for the changes column."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict | list | str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def _target(target: models.Model | tuple[str, Any] | None) -> tuple[str, str]:
+    if target is None:
+        return "", ""
+    if isinstance(target, tuple):
+        return target[0], str(target[1])
+    return target._meta.label_lower, str(target.pk)
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    target: models.Model | tuple[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+    via: str = "",
+) -> AuditEvent:
+    """Append one audit event. Request id and IP come from the current request, if any."""
+    ctx = request_context.current()
+    target_type, target_id = _target(target)
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent.objects.create(
+        actor=actor if authenticated else None,
+        actor_label=actor.email if authenticated else "",
+        organisation_id=getattr(actor, "organisation_id", None) if authenticated else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        changes={k: [_plain(v) for v in pair] for k, pair in (changes or {}).items()},
+        reason=reason,
+        request_id=ctx.request_id if ctx else "",
+        ip=ctx.ip if ctx else None,
+        via=via,
+    )
+
+
+def record_reads(
+    action: str, *, actor, target_type: str, ids: Iterable[Any], via: str = ""
+) -> AuditEvent | None:
+    """Log one event for a list or search that showed sensitive records: the ids returned."""
+    id_list = [str(i) for i in ids]
+    if not id_list:
+        return None
+    return record(
+        action, actor=actor, target=(target_type, ""), changes={"ids": [None, id_list]}, via=via
+    )
+
+
+def diff(obj: models.Model, new_values: dict[str, Any]) -> dict[str, list[Any]]:
+    """The fields whose value would change, as {field: [old, new]}."""
+    return {
+        field: [getattr(obj, field), value]
+        for field, value in new_values.items()
+        if getattr(obj, field) != value
+    }

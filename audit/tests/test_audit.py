@@ -1,0 +1,103 @@
+import csv
+import io
+
+import pytest
+from django.db import IntegrityError, InternalError, ProgrammingError, connection, transaction
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from audit.services import record
+from core.testing import Personas
+
+
+class AuditTrailTest(Personas):
+    def test_it_refuses_to_change_an_event_through_the_model(self):
+        event = record("thing.done", actor=self.reader)
+        event.action = "thing.undone"
+        with pytest.raises(RuntimeError):
+            event.save()
+        with pytest.raises(RuntimeError):
+            event.delete()
+
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="trigger is PostgreSQL-only")
+    def test_it_refuses_update_and_delete_in_postgresql(self):
+        record("thing.done", actor=self.reader)
+        for statement in (
+            "UPDATE audit_auditevent SET action = 'x'",
+            "DELETE FROM audit_auditevent",
+        ):
+            with (
+                pytest.raises((InternalError, ProgrammingError, IntegrityError)),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(statement)
+        self.assertEqual(AuditEvent.objects.get().action, "thing.done")
+
+    def test_it_ties_events_to_the_request_id(self):
+        self.login(self.coordinator)
+        response = self.client.post(
+            reverse("plans:round_open", args=["plan-a"]),
+            {"name": "R", "period": "2018", "deadline": self.future().isoformat()},
+        )
+        event = AuditEvent.objects.get(action="round.opened")
+        self.assertEqual(event.request_id, response["X-Request-ID"])
+        self.assertEqual(event.ip, "127.0.0.1")
+        self.assertEqual(event.organisation_id, self.org_a.pk)
+
+
+class AuditPageTest(Personas):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        record("plan.exported", actor=cls.reader, target=cls.plan)
+        record("plan.exported", actor=cls.contact_b, target=cls.plan)
+
+    def test_it_sends_anonymous_visitors_to_the_login(self):
+        response = self.client.get(reverse("audit:search"))
+        self.assertEqual(response.status_code, 302)
+
+    def test_it_forbids_members_who_are_not_dpo(self):
+        self.login(self.coordinator)
+        self.assertEqual(self.client.get(reverse("audit:search")).status_code, 403)
+        self.assertEqual(self.client.get(reverse("audit:export")).status_code, 403)
+
+    def test_it_shows_the_dpo_only_their_organisations_events(self):
+        self.login(self.dpo)
+        response = self.client.get(reverse("audit:search"), {"action": "plan.exported"})
+        self.assertContains(response, "reader@a.test")
+        self.assertNotContains(response, "contact@b.test")
+        self.assertTrue(AuditEvent.objects.filter(action="audit.searched", actor=self.dpo).exists())
+
+    def test_it_filters_by_actor_and_period(self):
+        self.login(self.dpo)
+        response = self.client.get(
+            reverse("audit:search"), {"actor": "nobody", "date_from": "2001-01-01"}
+        )
+        self.assertContains(response, "No event matches.")
+
+    def test_it_reports_a_reversed_period(self):
+        self.login(self.dpo)
+        response = self.client.get(
+            reverse("audit:search"), {"date_from": "2030-01-02", "date_to": "2030-01-01"}
+        )
+        self.assertContains(response, "The start date must be before the end date.")
+
+    def test_it_exports_the_search_as_csv_and_logs_the_export(self):
+        self.login(self.dpo)
+        response = self.client.get(reverse("audit:export"), {"action": "plan.exported"})
+        rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+        self.assertEqual(rows[0][:4], ["at", "actor", "organisation_id", "action"])
+        self.assertEqual([r[1] for r in rows[1:]], ["reader@a.test"])
+        self.assertTrue(AuditEvent.objects.filter(action="audit.exported").exists())
+
+    def test_it_lists_in_a_constant_number_of_queries(self):
+        self.login(self.dpo)
+        url = reverse("audit:search")
+        self.client.get(url)
+        with self.assertNumQueries(16):
+            self.client.get(url)
+        for _n in range(30):
+            record("plan.exported", actor=self.reader, target=self.plan)
+        with self.assertNumQueries(16):
+            self.client.get(url)

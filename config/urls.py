@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+
+from config.api import api
+
+admin.site.login = login_required(admin.site.login)  # the admin logs in through allauth
+admin.site.site_header = "Synergie"
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("plans/", include("plans.urls")),
+    path("audit/", include("audit.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,54 @@
+"""What every app's API shares: authentication, write-scope check, JSON errors."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from accounts.middleware import MFA_OK_KEY, has_second_factor
+from accounts.roles import requires_mfa
+from accounts.services import authenticate_token
+
+
+class TokenAuth(HttpBearer):
+    """Authorization: Bearer syn_… — a personal API token."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = authenticate_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class MFASessionAuth(SessionAuth):
+    """The browser session, for the UI's own calls; honours the MFA requirement."""
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        if request.session.get(MFA_OK_KEY) or not requires_mfa(user) or has_second_factor(user):
+            return user
+        return None
+
+
+def anonymous(request: HttpRequest):
+    """Public endpoints also answer without credentials; a bad token is still refused."""
+    if request.headers.get("Authorization"):
+        return None
+    return AnonymousUser()
+
+
+token_auth = TokenAuth()
+session_auth = MFASessionAuth()
+AUTHENTICATED = [token_auth, session_auth]
+PUBLIC = [token_auth, session_auth, anonymous]
+
+
+def require_write(request: HttpRequest) -> None:
+    """A read-only token may not change anything."""
+    token = getattr(request.auth, "api_token", None)
+    if token is not None and not token.can_write:
+        raise PermissionDenied("read-only token")

@@ -1,0 +1,18 @@
+"""Navigation by role: each person sees the entries that concern them."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import roles_of
+from audit.access import can_view_audit_log
+
+
+def navigation(request):
+    user = request.user
+    entries = [(reverse("core:home"), _("Home")), (reverse("plans:list"), _("Action plans"))]
+    if user.is_authenticated:
+        if can_view_audit_log(user):
+            entries.append((reverse("audit:search"), _("Audit log")))
+        entries.append((reverse("accounts:profile"), _("My account")))
+    entries.append((reverse("api:openapi-view"), _("API")))
+    return {"nav_entries": entries, "user_roles": roles_of(user)}

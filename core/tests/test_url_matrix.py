@@ -1,0 +1,199 @@
+"""The authorization matrix: every URL name × persona × method has an expected status.
+
+A meta-test fails when a URL is added without an entry here. Public URLs are the rows
+whose anonymous column is 200.
+"""
+
+import json
+
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from core.testing import Personas
+from plans import services
+
+A, R, C, CO, CB, D = "anonymous", "reader", "contact_a", "coordinator", "coordinator_b", "dpo"
+LOGIN = 302  # redirect to the login page
+
+# name: (kwargs key, method, {persona: status})
+MATRIX = {
+    "core:home": ("", "get", {A: 200, R: 200, C: 200, CO: 200, CB: 200, D: 200}),
+    "core:healthz": ("", "get", {A: 200, R: 200}),
+    "core:set_language": ("", "post", {A: 302, R: 302, D: 302}),
+    "plans:list": ("", "get", {A: 200, R: 200, C: 200, CO: 200, CB: 200, D: 200}),
+    "plans:detail": ("plan", "get", {A: 200, R: 200, C: 200, CO: 200, CB: 200, D: 200}),
+    "plans:dashboard": ("plan", "get", {A: 200, R: 200, CO: 200, CB: 200}),
+    "plans:export": ("export", "get", {A: 200, R: 200, CO: 200, CB: 200}),
+    "plans:measure": ("measure", "get", {A: 200, R: 200, C: 200, CO: 200, CB: 200}),
+    "plans:round_open": ("plan", "get", {A: LOGIN, R: 403, C: 403, CO: 200, CB: 403, D: 403}),
+    "plans:round": ("round", "get", {A: LOGIN, R: 404, C: 200, CO: 200, CB: 404, D: 404}),
+    "plans:update": ("update", "get", {A: LOGIN, R: 404, C: 200, CO: 200, CB: 404, D: 404}),
+    "plans:update_review": ("update", "post", {A: LOGIN, R: 404, C: 403, CO: 302, CB: 404, D: 404}),
+    "audit:search": ("", "get", {A: LOGIN, R: 403, C: 403, CO: 403, CB: 403, D: 200}),
+    "audit:export": ("", "get", {A: LOGIN, R: 403, C: 403, CO: 403, D: 200}),
+    "accounts:profile": ("", "get", {A: LOGIN, R: 200, C: 200, D: 200}),
+    "accounts:language": ("", "post", {A: LOGIN, R: 302}),
+    "accounts:token_create": ("", "post", {A: LOGIN, R: 400}),
+    "accounts:token_revoke": ("token", "post", {A: LOGIN, R: 404, C: 302}),
+    "api:api-root": ("", "get", {A: 404}),
+    "api:openapi-json": ("", "get", {A: 200, R: 200}),
+    "api:openapi-view": ("", "get", {A: 200, R: 200}),
+    "api:list_plans": ("", "get", {A: 200, R: 200, CB: 200}),
+    "api:get_plan": ("plan", "get", {A: 200, R: 200, CB: 200}),
+    "api:list_measures": ("", "get", {A: 200, R: 200}),
+    "api:get_measure": ("measure_id", "get", {A: 200, R: 200}),
+    "api:list_rounds": ("plan", "get", {A: 401, R: 200, C: 200, CO: 200, CB: 200}),
+    "api:open_round": ("plan", "post", {A: 401, R: 403, C: 403, CO: 201, CB: 403}),
+    "api:list_updates": ("round_id", "get", {A: 401, R: 404, C: 200, CO: 200, CB: 404}),
+    "api:get_update": ("update_id", "get", {A: 401, R: 404, C: 200, CO: 200, CB: 404}),
+    "api:put_update": ("update_id", "put", {A: 401, R: 404, C: 200, CO: 403, CB: 404}),
+    "api:review_update": ("update_id", "post", {A: 401, R: 404, C: 403, CO: 200, CB: 404}),
+    # allauth: login, password reset and the pages reached while logging in are public;
+    # the others ask for a login first.
+    "account_login": ("", "get", {A: 200, R: 302}),
+    "account_logout": ("", "get", {A: 302, R: 200}),
+    "account_signup": ("", "get", {A: 200}),  # says sign-up is closed
+    "account_reset_password": ("", "get", {A: 200}),
+    "account_reset_password_done": ("", "get", {A: 200}),
+    "account_reset_password_from_key": ("reset_key", "get", {A: 200}),
+    "account_reset_password_from_key_done": ("", "get", {A: 200}),
+    "account_change_password": ("", "get", {A: LOGIN, R: 200}),
+    "account_set_password": ("", "get", {A: LOGIN, R: 302}),
+    "account_email": ("", "get", {A: LOGIN, R: 200}),
+    "account_confirm_email": ("email_key", "get", {A: 200}),
+    "account_email_verification_sent": ("", "get", {A: 200}),
+    "account_inactive": ("", "get", {A: 200}),
+    "account_reauthenticate": ("", "get", {A: LOGIN, R: 200}),
+    "account_confirm_login_code": ("", "get", {A: 302}),
+    "mfa_index": ("", "get", {A: LOGIN, R: 200, D: 200}),
+    # allauth asks for a fresh authentication before changing factors.
+    "mfa_activate_totp": ("", "get", {A: LOGIN, R: 302, D: 302}),
+    "mfa_deactivate_totp": ("", "get", {A: LOGIN, R: 404, D: 302}),
+    "mfa_authenticate": ("", "get", {A: 302}),
+    "mfa_reauthenticate": ("", "get", {A: LOGIN, R: 302}),
+    "mfa_view_recovery_codes": ("", "get", {A: LOGIN, R: 404}),
+    "mfa_generate_recovery_codes": ("", "get", {A: LOGIN, R: 302}),
+    "mfa_download_recovery_codes": ("", "get", {A: LOGIN, R: 404}),
+    "mfa_add_webauthn": ("", "get", {A: LOGIN, R: 302}),
+    "mfa_list_webauthn": ("", "get", {A: LOGIN, R: 200}),
+    "mfa_edit_webauthn": ("pk", "get", {A: LOGIN, R: 302}),
+    "mfa_remove_webauthn": ("pk", "get", {A: LOGIN, R: 302}),
+    "mfa_reauthenticate_webauthn": ("", "get", {A: LOGIN, R: 302}),
+    "usersessions_list": ("", "get", {A: LOGIN, R: 200}),
+}
+# The admin: every page sends anonymous visitors to the (allauth) login and refuses
+# members who are not staff.
+ADMIN_EXPECTED = {A: LOGIN, R: LOGIN}
+
+
+def url_names():
+    def walk(resolver, namespace=""):
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(
+                    pattern, namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+                )
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield namespace + pattern.name
+
+    return set(walk(get_resolver()))
+
+
+class UrlMatrixTest(Personas):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.round = services.open_round(
+            cls.plan, acting_user=cls.coordinator, name="R", period="2018", deadline=cls.future()
+        )
+        from accounts.services import create_api_token
+
+        cls.token, _secret = create_api_token(cls.contact_a, name="t", scope="read")
+
+    def kwargs(self, key):
+        return {
+            "": {},
+            "plan": {"slug": "plan-a"},
+            "export": {"slug": "plan-a", "fmt": "csv"},
+            "measure": {"slug": "plan-a", "code": "1.1"},
+            "measure_id": {"measure_id": self.measure.pk},
+            "round": {"slug": "plan-a", "round_id": self.round.pk},
+            "round_id": {"round_id": self.round.pk},
+            "update": {"slug": "plan-a", "round_id": self.round.pk, "code": "1.1"},
+            "update_id": {"round_id": self.round.pk, "code": "1.1"},
+            "token": {"token_id": self.token.pk},
+            "pk": {"pk": 999999},
+            "reset_key": {"uidb36": "1", "key": "bad-key"},
+            "email_key": {"key": "bad-key"},
+        }[key]
+
+    def body(self, name):
+        update = self.round.updates.get(item__code="1.1")
+        if name == "api:put_update":
+            return json.dumps({"status": "in_progress", "percent": 10, "version": update.version})
+        if name == "api:open_round":
+            return json.dumps(
+                {"name": "X", "period": "2019", "deadline": self.future().isoformat()}
+            )
+        if name == "api:review_update":
+            return json.dumps({"decision": "publish"})
+        return None
+
+    def persona(self, label):
+        return {
+            R: self.reader,
+            C: self.contact_a,
+            CO: self.coordinator,
+            CB: self.coordinator_b,
+            D: self.dpo,
+        }.get(label)
+
+    def check(self, name, key, method, persona, expected):
+        self.client.logout()
+        user = self.persona(persona)
+        if user is not None:
+            self.login(user)
+        url = reverse(name, kwargs=self.kwargs(key))
+        body = self.body(name)
+        if name in ("plans:update_review", "api:review_update"):
+            services.save_update(
+                self.round.updates.get(item__code="1.1"),
+                {"status": "in_progress", "percent": 10},
+                acting_user=self.contact_a,
+                expected_version=self.round.updates.get(item__code="1.1").version,
+                submit=True,
+            )
+        call = getattr(self.client, method)
+        response = (
+            call(url, data=body, content_type="application/json") if body is not None else call(url)
+        )
+        self.assertEqual(
+            response.status_code,
+            expected,
+            f"{method.upper()} {name} as {persona}: {response.status_code}",
+        )
+
+    def test_it_has_an_entry_for_every_url(self):
+        missing = {n for n in url_names() if not n.startswith("admin:")} - set(MATRIX)
+        self.assertEqual(missing, set(), "Add these URLs to the authorization matrix")
+
+    def test_it_has_no_entry_for_a_removed_url(self):
+        self.assertEqual(set(MATRIX) - url_names(), set())
+
+    def test_it_answers_every_url_as_expected(self):
+        for name, (key, method, expectations) in MATRIX.items():
+            for persona, expected in expectations.items():
+                with self.subTest(name=name, persona=persona), transaction.atomic():
+                    self.check(name, key, method, persona, expected)
+                    transaction.set_rollback(True)
+
+    def test_it_guards_every_admin_url(self):
+        names = sorted(n for n in url_names() if n.startswith("admin:"))
+        self.assertGreater(len(names), 10)
+        for persona, expected in ADMIN_EXPECTED.items():
+            self.client.logout()
+            user = self.persona(persona)
+            if user is not None:
+                self.login(user)
+            response = self.client.get(reverse("admin:index"))
+            self.assertEqual(response.status_code, expected, persona)

@@ -1,0 +1,89 @@
+"""The main journeys in a real browser, with axe on every page visited."""
+
+import re
+import time
+
+import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from playwright.sync_api import expect
+
+from core.management.commands.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(visit, email):
+    visit.go("/accounts/login/")
+    visit.page.get_by_label(re.compile("E-?mail", re.I)).fill(email)
+    visit.page.get_by_label(re.compile("Password", re.I)).fill(DEMO_PASSWORD)
+    visit.page.get_by_role("main").get_by_role("button", name="Log in").click()
+
+
+def log_out(visit):
+    visit.page.get_by_role("button", name="Log out").click()
+    visit.page.wait_for_url(re.compile(r".*/$"))
+
+
+def test_the_public_browses_filters_and_switches_language(visit):
+    visit.go("/")
+    visit.page.get_by_role("link", name=re.compile("Action plan for the prevention")).first.click()
+    visit.check()
+    expect(visit.page.get_by_role("heading", level=1)).to_contain_text("radicalisation")
+    visit.page.get_by_label("Type").select_option("N")
+    expect(visit.page.locator(".result-count")).to_contain_text("18 measures match")
+    visit.check()
+    visit.page.get_by_role("link", name=re.compile(r"^4\.6 ")).click()
+    visit.check()
+    expect(visit.page.locator("body")).to_contain_text("1,000,000.00 €")
+    expect(visit.page.locator("body")).to_contain_text("AMIF")
+    visit.go("/plans/flanders-2017/dashboard/")
+    expect(visit.page.get_by_role("heading", name="Budget by minister")).to_be_visible()
+    visit.page.get_by_label("Language").select_option("fr")
+    visit.page.get_by_role("button", name="Change").click()
+    visit.check()
+    expect(visit.page.locator("html")).to_have_attribute("lang", "fr")
+
+
+def test_a_contact_point_reports_and_the_coordinator_publishes(visit):
+    log_in(visit, "contact.ov@demo.synergie.test")
+    visit.go("/plans/flanders-2017/")
+    visit.page.get_by_role("link", name="Voortgang 2018").click()
+    visit.check()
+    visit.page.get_by_role("link", name=re.compile(r"^2\.2 ")).click()
+    visit.check()
+    visit.page.get_by_label("Status").select_option("in_progress")
+    visit.page.get_by_label("Progress (%)").fill("35")
+    visit.page.get_by_label("What happened in this period?").fill(
+        "The PLP41 contact list was sent to every school."
+    )
+    visit.page.get_by_role("button", name="Submit for review").click()
+    expect(visit.page.locator(".messages")).to_contain_text("Your update was saved.")
+    visit.check()
+    log_out(visit)
+
+    log_in(visit, "coordinator@demo.synergie.test")
+    visit.go("/plans/flanders-2017/")
+    visit.page.get_by_role("link", name="Voortgang 2018").click()
+    visit.page.get_by_role("link", name=re.compile(r"^2\.2 ")).click()
+    visit.check()
+    visit.page.get_by_role("button", name="Publish").click()
+    expect(visit.page.locator(".messages")).to_contain_text("The update is published.")
+    visit.check()
+    log_out(visit)
+
+    visit.go("/plans/flanders-2017/measures/2.2/")
+    expect(visit.page.locator("body")).to_contain_text(
+        "The PLP41 contact list was sent to every school."
+    )
+    expect(visit.page.locator("body")).not_to_contain_text("reported by")
+
+
+def test_a_data_protection_officer_logs_in_with_a_second_factor(visit):
+    log_in(visit, "dpo@demo.synergie.test")
+    code = format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
+    visit.check()
+    visit.page.get_by_label(re.compile(r"^Code", re.I)).fill(code)
+    visit.page.get_by_role("button", name=re.compile("Sign in|Confirm", re.I)).click()
+    visit.go("/audit/")
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text("Audit log")
+    expect(visit.page.locator("table")).to_contain_text("user.logged_in")

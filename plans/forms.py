@@ -1,0 +1,164 @@
+"""Forms of the action-plan monitor; the API validates through the same ones."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from network.models import Organisation
+from plans.models import MeasureType, Minister, ProgressStatus
+
+
+class TreeFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("All types")), *MeasureType.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All statuses")), *ProgressStatus.choices],
+    )
+    actor = forms.ModelChoiceField(
+        label=_("Actor"),
+        required=False,
+        to_field_name="key",
+        queryset=Organisation.objects.none(),
+        empty_label=_("All actors"),
+    )
+    minister = forms.ModelChoiceField(
+        label=_("Minister"),
+        required=False,
+        to_field_name="key",
+        queryset=Minister.objects.none(),
+        empty_label=_("All ministers"),
+    )
+    line = forms.ChoiceField(label=_("Policy line"), required=False)
+
+    def __init__(self, *args, plan, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["actor"].queryset = Organisation.objects.filter(
+            measure_roles__item__plan=plan
+        ).distinct()
+        self.fields["minister"].queryset = Minister.objects.filter(items__plan=plan).distinct()
+        self.fields["line"].choices = [("", _("All lines"))] + [
+            (line.code, str(line)) for line in lines
+        ]
+
+    def filter(self, measures):
+        data = self.cleaned_data
+        if data.get("q"):
+            measures = measures.search(data["q"])
+        if data.get("type"):
+            measures = measures.filter(measure_type=data["type"])
+        if data.get("status"):
+            measures = measures.filter(current_status=data["status"])
+        if data.get("actor"):
+            measures = measures.filter(actors__organisation=data["actor"])
+        if data.get("minister"):
+            measures = measures.filter(ministers=data["minister"])
+        return measures
+
+    @property
+    def is_filtering(self) -> bool:
+        return self.is_bound and any(self.data.get(name) for name in self.fields)
+
+
+class OpenRoundForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    period = forms.CharField(
+        label=_("Period reported on"), max_length=20, help_text=_("For example 2018 or 2018-H1.")
+    )
+    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data["deadline"]
+        if deadline < timezone.localdate():
+            raise forms.ValidationError(_("The deadline cannot be in the past."))
+        return deadline
+
+
+class ProgressUpdateForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ProgressStatus.choices)
+    percent = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100)
+    narrative = forms.CharField(
+        label=_("What happened in this period?"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    evidence_links = forms.CharField(
+        label=_("Evidence links"),
+        required=False,
+        max_length=4000,
+        help_text=_("One web address per line."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, indicators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indicators = list(indicators)
+        for indicator in self.indicators:
+            self.fields[f"indicator_{indicator.pk}"] = forms.DecimalField(
+                label=str(indicator), required=False, max_digits=14, decimal_places=2
+            )
+
+    def clean_evidence_links(self):
+        validator = forms.URLField(assume_scheme="https")
+        lines = [line.strip() for line in self.cleaned_data["evidence_links"].splitlines()]
+        for line in filter(None, lines):
+            validator.clean(line)
+        return "\n".join(filter(None, lines))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") == ProgressStatus.COMPLETED and data.get("percent") != 100:
+            self.add_error("percent", _("A completed measure is at 100%."))
+        return data
+
+    def update_data(self) -> dict:
+        data = {
+            key: self.cleaned_data[key]
+            for key in ("status", "percent", "narrative", "evidence_links")
+        }
+        data["indicator_values"] = {
+            str(i.pk): str(self.cleaned_data[f"indicator_{i.pk}"])
+            for i in self.indicators
+            if self.cleaned_data.get(f"indicator_{i.pk}") is not None
+        }
+        return data
+
+
+class EvidenceFileForm(forms.Form):
+    file = forms.FileField(label=_("Evidence file"), required=False)
+
+    ALLOWED = (".pdf", ".docx", ".xlsx", ".odt", ".ods", ".png", ".jpg", ".jpeg", ".csv", ".txt")
+    MAX_BYTES = 10 * 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is None:
+            return None
+        if not upload.name.lower().endswith(self.ALLOWED):
+            raise forms.ValidationError(_("This type of file is not accepted."))
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        return upload
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("publish", _("Publish")), ("changes", _("Ask for changes"))]
+    )
+    comment = forms.CharField(
+        label=_("Comment to the contact point"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "changes" and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Say what needs to change."))
+        return data

@@ -1,0 +1,293 @@
+"""Writes to action plans. Each one validates, saves and writes its audit event atomically."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from audit.services import diff, record
+from plans.models import (
+    Evidence,
+    IndicatorValue,
+    ItemKind,
+    Plan,
+    PlanItem,
+    PlanStatus,
+    ProgressStatus,
+    ProgressUpdate,
+    ReportingRound,
+    RoundStatus,
+    UpdateState,
+)
+
+
+class ConflictError(Exception):
+    """Someone else saved the record since the form was opened."""
+
+    def __init__(self, current: Any):
+        super().__init__("conflict")
+        self.current = current
+
+
+def set_plan_status(plan: Plan, status: str, *, acting_user) -> Plan:
+    """Adopt, close or return a plan to draft."""
+    if status not in PlanStatus.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    with transaction.atomic():
+        changes = diff(plan, {"status": status})
+        if changes:
+            plan.status = status
+            plan.updated_at = timezone.now()
+            plan.save(update_fields=["status", "updated_at"])
+            record("plan.status_changed", actor=acting_user, target=plan, changes=changes)
+    return plan
+
+
+def open_round(
+    plan: Plan, *, acting_user, name: str, period: str, deadline: datetime.date
+) -> ReportingRound:
+    """Open a reporting round: one update per measure, pre-filled from its last published one."""
+    if plan.status != PlanStatus.ADOPTED:
+        raise ValidationError(_("Only an adopted plan can have reporting rounds."))
+    if deadline < timezone.localdate():
+        raise ValidationError({"deadline": _("The deadline cannot be in the past.")})
+    with transaction.atomic():
+        rnd = ReportingRound.objects.create(
+            plan=plan,
+            name=name.strip(),
+            period=period.strip(),
+            deadline=deadline,
+            opened_by=acting_user,
+        )
+        measures = list(plan.items.filter(kind=ItemKind.MEASURE))
+        last = _last_published_by_item(plan)
+        ProgressUpdate.objects.bulk_create(
+            [
+                ProgressUpdate(
+                    round=rnd,
+                    item=m,
+                    status=last[m.pk].status if m.pk in last else m.current_status,
+                    percent=last[m.pk].percent if m.pk in last else m.current_progress,
+                    narrative=last[m.pk].narrative if m.pk in last else "",
+                    evidence_links=last[m.pk].evidence_links if m.pk in last else "",
+                )
+                for m in measures
+            ],
+            batch_size=1000,
+        )
+        record(
+            "round.opened",
+            actor=acting_user,
+            target=rnd,
+            changes={
+                "plan": [None, plan.slug],
+                "name": [None, rnd.name],
+                "period": [None, rnd.period],
+                "deadline": [None, deadline.isoformat()],
+                "measures": [None, len(measures)],
+            },
+        )
+    return rnd
+
+
+def _last_published_by_item(plan: Plan) -> dict[int, ProgressUpdate]:
+    latest: dict[int, ProgressUpdate] = {}
+    published = ProgressUpdate.objects.filter(
+        item__plan=plan, state=UpdateState.PUBLISHED
+    ).order_by("round__opened_at")
+    for update in published:
+        latest[update.item_id] = update
+    return latest
+
+
+def close_round(rnd: ReportingRound, *, acting_user) -> ReportingRound:
+    with transaction.atomic():
+        if rnd.status == RoundStatus.CLOSED:
+            return rnd
+        rnd.status = RoundStatus.CLOSED
+        rnd.closed_at = timezone.now()
+        rnd.save(update_fields=["status", "closed_at"])
+        record("round.closed", actor=acting_user, target=rnd)
+    return rnd
+
+
+UPDATE_FIELDS = ("status", "percent", "narrative", "evidence_links", "indicator_values")
+
+
+def save_update(
+    update: ProgressUpdate,
+    data: dict[str, Any],
+    *,
+    acting_user,
+    expected_version: int,
+    submit: bool,
+) -> ProgressUpdate:
+    """Save a contact point's update (and optionally submit it for review).
+
+    Optimistic locking: the version the form was opened with must still be current,
+    otherwise ConflictError carries the stored version and nothing is written.
+    """
+    _validate_update_data(data)
+    with transaction.atomic():
+        values = {field: data[field] for field in UPDATE_FIELDS if field in data}
+        if submit:
+            values["state"] = UpdateState.SUBMITTED
+        changes = diff(update, values)
+        rows = ProgressUpdate.objects.filter(pk=update.pk, version=expected_version).update(
+            version=F("version") + 1,
+            submitted_by=acting_user if submit else update.submitted_by,
+            submitted_at=timezone.now() if submit else update.submitted_at,
+            **values,
+        )
+        if rows == 0:
+            raise ConflictError(ProgressUpdate.objects.get(pk=update.pk))
+        update.refresh_from_db()
+        record(
+            "update.submitted" if submit else "update.saved",
+            actor=acting_user,
+            target=update,
+            changes=changes,
+        )
+    return update
+
+
+def _validate_update_data(data: dict[str, Any]) -> None:
+    errors: dict[str, str] = {}
+    if "status" in data and data["status"] not in ProgressStatus.values:
+        errors["status"] = _("Choose a valid status.")
+    percent = data.get("percent", 0)
+    if not isinstance(percent, int) or not 0 <= percent <= 100:
+        errors["percent"] = _("Progress is a whole number from 0 to 100.")
+    if data.get("status") == ProgressStatus.COMPLETED and percent != 100:
+        errors["percent"] = _("A completed measure is at 100%.")
+    for value in (data.get("indicator_values") or {}).values():
+        try:
+            Decimal(str(value))
+        except ArithmeticError:
+            errors["indicator_values"] = _("Indicator values must be numbers.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def attach_evidence(update: ProgressUpdate, upload, *, acting_user) -> Evidence:
+    """Store an evidence file with an update (already validated by EvidenceFileForm)."""
+    with transaction.atomic():
+        evidence = Evidence.objects.create(
+            update=update, file=upload, name=upload.name[:200], uploaded_by=acting_user
+        )
+        record(
+            "update.evidence_added",
+            actor=acting_user,
+            target=update,
+            changes={"file": [None, evidence.name]},
+        )
+    return evidence
+
+
+def request_changes(update: ProgressUpdate, *, acting_user, comment: str) -> ProgressUpdate:
+    if not comment.strip():
+        raise ValidationError({"comment": _("Say what needs to change.")})
+    with transaction.atomic():
+        update.state = UpdateState.CHANGES_REQUESTED
+        update.review_comment = comment.strip()
+        update.reviewed_by = acting_user
+        update.version += 1
+        update.save(update_fields=["state", "review_comment", "reviewed_by", "version"])
+        record(
+            "update.changes_requested",
+            actor=acting_user,
+            target=update,
+            reason=update.review_comment,
+        )
+        _notify_reporter(update, _("Changes requested for measure %(code)s"))
+    return update
+
+
+def publish_update(update: ProgressUpdate, *, acting_user) -> ProgressUpdate:
+    """Publish a submitted update: it becomes the measure's current progress and history."""
+    if update.state != UpdateState.SUBMITTED:
+        raise ValidationError(_("Only a submitted update can be published."))
+    with transaction.atomic():
+        item = update.item
+        changes = diff(item, {"current_status": update.status, "current_progress": update.percent})
+        update.state = UpdateState.PUBLISHED
+        update.reviewed_by = acting_user
+        update.published_at = timezone.now()
+        update.version += 1
+        update.save(update_fields=["state", "reviewed_by", "published_at", "version"])
+        PlanItem.objects.filter(pk=item.pk).update(
+            current_status=update.status, current_progress=update.percent, version=F("version") + 1
+        )
+        indicators = {str(i.pk): i for i in item.indicators.all()}
+        for indicator_id, value in (update.indicator_values or {}).items():
+            if indicator_id in indicators and value not in (None, ""):
+                IndicatorValue.objects.update_or_create(
+                    indicator=indicators[indicator_id],
+                    period=update.round.period,
+                    defaults={"value": Decimal(str(value)), "update": update},
+                )
+        record("update.published", actor=acting_user, target=update, changes=changes)
+    return update
+
+
+def _notify_reporter(update: ProgressUpdate, subject_template: str) -> None:
+    user = update.submitted_by
+    if user is None:
+        return
+    with translation.override(user.language or None):
+        subject = subject_template % {"code": update.item.code}
+        body = update.review_comment
+    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
+
+
+def late_updates(rnd: ReportingRound, today: datetime.date | None = None):
+    """Updates not yet submitted after the round's deadline."""
+    today = today or timezone.localdate()
+    if not rnd.is_open or today <= rnd.deadline:
+        return ProgressUpdate.objects.none()
+    return rnd.updates.filter(
+        state__in=[UpdateState.DRAFT, UpdateState.CHANGES_REQUESTED]
+    ).select_related("item")
+
+
+def send_reminders(rnd: ReportingRound, today: datetime.date | None = None) -> int:
+    """Mail every contact point whose organisation has late updates. Returns mails sent."""
+    from accounts.models import User
+
+    late = list(late_updates(rnd, today))
+    by_org: dict[int, list[str]] = {}
+    for update in late:
+        by_org.setdefault(update.item.reporting_organisation_id, []).append(update.item.code)
+    sent = 0
+    recipients = User.objects.filter(
+        organisation_id__in=by_org.keys(),
+        is_active=True,
+        groups__permissions__codename="report_progress",
+    ).distinct()
+    for user in recipients:
+        codes = ", ".join(sorted(by_org[user.organisation_id]))
+        with translation.override(user.language or None):
+            subject = _("Reminder: progress report due for %(round)s") % {"round": rnd.name}
+            body = _(
+                "The deadline of %(round)s has passed. Measures still to report: %(codes)s."
+            ) % {"round": rnd.name, "codes": codes}
+        send_mail(subject, body, None, [user.email])
+        sent += 1
+    with transaction.atomic():
+        rnd.last_reminder_at = timezone.now()
+        rnd.save(update_fields=["last_reminder_at"])
+        record(
+            "round.reminders_sent",
+            actor=None,
+            target=rnd,
+            changes={"recipients": [None, sent], "late": [None, len(late)]},
+        )
+    return sent

@@ -1,0 +1,158 @@
+import datetime
+
+import time_machine
+from django.core import mail
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from core.testing import Personas
+from plans import services
+from plans.models import ProgressStatus, UpdateState
+
+
+class ReportingTest(Personas):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.round = services.open_round(
+            cls.plan, acting_user=cls.coordinator, name="R1", period="2018", deadline=cls.future(7)
+        )
+
+    def update_url(self, code="1.1"):
+        return reverse("plans:update", args=["plan-a", self.round.pk, code])
+
+    def form(self, **overrides):
+        update = self.round.updates.get(item__code="1.1")
+        return {
+            "status": "in_progress",
+            "percent": "40",
+            "narrative": "Done a lot.",
+            "evidence_links": "https://example.org/report",
+            "version": update.version,
+            **overrides,
+        }
+
+    def test_it_shows_a_contact_point_only_their_measures(self):
+        self.login(self.contact_a)
+        response = self.client.get(reverse("plans:round", args=["plan-a", self.round.pk]))
+        self.assertContains(response, "Item 1.1")
+        self.assertNotContains(response, "Item 1.2")
+
+    def test_it_hides_another_organisations_update(self):
+        self.login(self.contact_a)
+        self.assertEqual(self.client.get(self.update_url("1.2")).status_code, 404)
+
+    def test_it_hides_the_round_from_readers(self):
+        self.login(self.reader)
+        url = reverse("plans:round", args=["plan-a", self.round.pk])
+        self.assertEqual(self.client.get(url).status_code, 404)
+
+    def test_it_lets_the_contact_point_submit(self):
+        self.login(self.contact_a)
+        response = self.client.post(self.update_url(), {**self.form(), "submit": "1"})
+        self.assertRedirects(response, reverse("plans:round", args=["plan-a", self.round.pk]))
+        update = self.round.updates.get(item__code="1.1")
+        self.assertEqual(update.state, UpdateState.SUBMITTED)
+        self.assertEqual(update.percent, 40)
+        self.assertEqual(update.submitted_by, self.contact_a)
+        event = AuditEvent.objects.get(action="update.submitted")
+        self.assertEqual(event.changes["percent"], [0, 40])
+
+    def test_it_forbids_the_coordinator_to_write_the_update(self):
+        self.login(self.coordinator)
+        self.assertEqual(self.client.post(self.update_url(), self.form()).status_code, 403)
+
+    def test_it_rejects_malformed_input_and_saves_nothing(self):
+        self.login(self.contact_a)
+        response = self.client.post(
+            self.update_url(),
+            self.form(percent="500", status="nonsense", evidence_links="not a link"),
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Ensure this value is less than or equal to 100.")
+        self.assertContains(response, "Enter a valid URL.")
+        update = self.round.updates.get(item__code="1.1")
+        self.assertEqual(update.percent, 0)
+        self.assertFalse(AuditEvent.objects.filter(action__startswith="update.").exists())
+
+    def test_it_wants_100_percent_for_a_completed_measure(self):
+        self.login(self.contact_a)
+        response = self.client.post(self.update_url(), self.form(status="completed"))
+        self.assertContains(response, "A completed measure is at 100%.")
+
+    def test_it_shows_a_conflict_instead_of_overwriting(self):
+        self.login(self.contact_a)
+        stale = self.form()
+        self.client.post(self.update_url(), self.form(percent="30"))
+        response = self.client.post(self.update_url(), {**stale, "percent": "70"})
+        self.assertEqual(response.status_code, 409)
+        self.assertContains(response, "Someone else saved this update", status_code=409)
+        self.assertEqual(self.round.updates.get(item__code="1.1").percent, 30)
+
+    def test_it_publishes_and_rolls_progress_into_the_measure_and_history(self):
+        update = self.round.updates.get(item__code="1.1")
+        services.save_update(
+            update,
+            {
+                "status": "in_progress",
+                "percent": 40,
+                "narrative": "Halfway",
+                "evidence_links": "",
+                "indicator_values": {},
+            },
+            acting_user=self.contact_a,
+            expected_version=update.version,
+            submit=True,
+        )
+        self.login(self.coordinator)
+        response = self.client.post(self.update_url() + "review/", {"decision": "publish"})
+        self.assertEqual(response.status_code, 302)
+        self.measure.refresh_from_db()
+        self.assertEqual(self.measure.current_progress, 40)
+        self.assertEqual(self.measure.current_status, ProgressStatus.IN_PROGRESS)
+        self.assertTrue(AuditEvent.objects.filter(action="update.published").exists())
+        self.client.logout()
+        page = self.client.get(reverse("plans:measure", args=["plan-a", "1.1"]))
+        self.assertContains(page, "Halfway")
+        self.assertNotContains(page, "reported by")  # no names for the public
+
+    def test_it_asks_for_changes_only_with_a_comment(self):
+        update = self.round.updates.get(item__code="1.1")
+        services.save_update(
+            update,
+            {"status": "in_progress", "percent": 10},
+            acting_user=self.contact_a,
+            expected_version=update.version,
+            submit=True,
+        )
+        self.login(self.coordinator)
+        url = self.update_url() + "review/"
+        self.client.post(url, {"decision": "changes", "comment": ""})
+        self.assertEqual(self.round.updates.get(item__code="1.1").state, UpdateState.SUBMITTED)
+        self.client.post(url, {"decision": "changes", "comment": "Add the figures."})
+        update.refresh_from_db()
+        self.assertEqual(update.state, UpdateState.CHANGES_REQUESTED)
+        self.assertEqual(update.review_comment, "Add the figures.")
+
+    def test_it_forbids_reviewing_to_contact_points(self):
+        update = self.round.updates.get(item__code="1.1")
+        services.save_update(
+            update,
+            {"status": "in_progress", "percent": 10},
+            acting_user=self.contact_a,
+            expected_version=update.version,
+            submit=True,
+        )
+        self.login(self.contact_a)
+        response = self.client.post(self.update_url() + "review/", {"decision": "publish"})
+        self.assertEqual(response.status_code, 403)
+
+    def test_it_reminds_late_contact_points_by_mail(self):
+        self.assertEqual(services.send_reminders(self.round), 0)
+        later = datetime.datetime.combine(self.future(8), datetime.time(9), tzinfo=datetime.UTC)
+        with time_machine.travel(later):
+            sent = services.send_reminders(self.round)
+        self.assertEqual(sent, 2)  # contact points of agency A and agency B
+        recipients = sorted(m.to[0] for m in mail.outbox)
+        self.assertEqual(recipients, ["contact@a.test", "contact@b.test"])
+        self.assertIn("1.1", next(m.body for m in mail.outbox if m.to == ["contact@a.test"]))

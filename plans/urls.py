@@ -1,0 +1,20 @@
+from django.urls import path
+
+from plans import exports, views
+
+app_name = "plans"
+urlpatterns = [
+    path("", views.plan_list, name="list"),
+    path("<slug:slug>/", views.plan_detail, name="detail"),
+    path("<slug:slug>/dashboard/", views.dashboard, name="dashboard"),
+    path("<slug:slug>/export.<str:fmt>", exports.plan_export, name="export"),
+    path("<slug:slug>/measures/<str:code>/", views.measure_detail, name="measure"),
+    path("<slug:slug>/rounds/new/", views.round_open, name="round_open"),
+    path("<slug:slug>/rounds/<int:round_id>/", views.round_detail, name="round"),
+    path("<slug:slug>/rounds/<int:round_id>/updates/<str:code>/", views.update_edit, name="update"),
+    path(
+        "<slug:slug>/rounds/<int:round_id>/updates/<str:code>/review/",
+        views.update_review,
+        name="update_review",
+    ),
+]

@@ -1,0 +1,225 @@
+"""HTML views of the action-plan monitor. Short: scope, form, service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from plans import access, charts, services, tree
+from plans.forms import (
+    EvidenceFileForm,
+    OpenRoundForm,
+    ProgressUpdateForm,
+    ReviewForm,
+    TreeFilterForm,
+)
+from plans.models import (
+    ItemKind,
+    MeasureActor,
+    MeasureMinister,
+    PlanItem,
+    UpdateState,
+)
+
+
+def plan_list(request):
+    plans = (
+        access.visible_plans(request.user)
+        .select_related("owner")
+        .annotate(measure_count=Count("items", filter=_measure_filter()))
+    )
+    return render(request, "plans/plan_list.html", {"plans": plans})
+
+
+def _measure_filter():
+    from django.db.models import Q
+
+    return Q(items__kind=ItemKind.MEASURE)
+
+
+def _items_with_details(plan):
+    return list(
+        plan.items.select_related("reporting_organisation")
+        .prefetch_related(
+            Prefetch("actors", queryset=MeasureActor.objects.select_related("organisation")),
+        )
+        .order_by("position")
+    )
+
+
+def plan_detail(request, slug):
+    plan = access.get_plan_for_user(request.user, slug)
+    items = _items_with_details(plan)
+    root = tree.build(items)
+    lines = [node.item for node in root.children if node.item is not None]
+    form = TreeFilterForm(request.GET or None, plan=plan, lines=lines)
+    shown = None
+    if form.is_bound and form.is_valid() and form.is_filtering:
+        keep = set(form.filter(plan.items.measures()).values_list("pk", flat=True))
+        line_code = form.cleaned_data.get("line")
+        if line_code:
+            line_node = next(n for n in root.children if n.item and n.item.code == line_code)
+            keep &= {m.pk for m in line_node.measures}
+        tree.prune(root, keep)
+        shown = len(keep)
+    context = {
+        "plan": plan,
+        "root": root,
+        "form": form,
+        "shown": shown,
+        "can_coordinate": access.can_coordinate_plan(request.user, plan),
+        "rounds": access.visible_rounds(request.user, plan)[:5],
+    }
+    template = "plans/_tree.html" if request.headers.get("HX-Request") else "plans/plan_detail.html"
+    return render(request, template, context)
+
+
+def measure_detail(request, slug, code):
+    plan = access.get_plan_for_user(request.user, slug)
+    item = access.get_measure_for_user(request.user, plan, code)
+    context = {
+        "plan": plan,
+        "item": item,
+        "ancestors": _ancestors(item),
+        "actors": item.actors.select_related("organisation"),
+        "ministers": [
+            mm.minister
+            for mm in MeasureMinister.objects.filter(item=item).select_related("minister")
+        ],
+        "budget_lines": item.budget_lines.all(),
+        "indicators": item.indicators.prefetch_related("values"),
+        "history": access.published_updates(item),
+        "children": item.children.order_by("position"),
+        "can_coordinate": access.can_coordinate_plan(request.user, plan),
+    }
+    return render(request, "plans/measure_detail.html", context)
+
+
+def _ancestors(item: PlanItem) -> list[PlanItem]:
+    chain = []
+    parent = item.parent
+    while parent is not None:
+        chain.insert(0, parent)
+        parent = parent.parent
+    return chain
+
+
+def dashboard(request, slug):
+    plan = access.get_plan_for_user(request.user, slug)
+    items = _items_with_details(plan)
+    root = tree.build(items)
+    context = {"plan": plan, "charts": charts.dashboard_charts(plan, root)}
+    return render(request, "plans/dashboard.html", context)
+
+
+@login_required
+def round_open(request, slug):
+    plan = access.get_plan_for_user(request.user, slug)
+    access.require(access.can_coordinate_plan(request.user, plan))
+    form = OpenRoundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rnd = services.open_round(plan, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The reporting round is open."))
+            return redirect("plans:round", slug=plan.slug, round_id=rnd.pk)
+    return render(request, "plans/round_open.html", {"plan": plan, "form": form})
+
+
+@login_required
+def round_detail(request, slug, round_id):
+    plan = access.get_plan_for_user(request.user, slug)
+    rnd = access.get_round_for_user(request.user, plan, round_id)
+    updates = access.visible_updates(request.user, rnd).order_by("item__position")
+    context = {
+        "plan": plan,
+        "round": rnd,
+        "updates": updates,
+        "can_coordinate": access.can_coordinate_plan(request.user, plan),
+        "late_count": services.late_updates(rnd).count(),
+        "states": UpdateState,
+    }
+    return render(request, "plans/round_detail.html", context)
+
+
+@login_required
+def update_edit(request, slug, round_id, code):
+    plan = access.get_plan_for_user(request.user, slug)
+    rnd = access.get_round_for_user(request.user, plan, round_id)
+    update = access.get_update_for_user(request.user, rnd, code)
+    can_edit = access.can_edit_update(request.user, update)
+    if request.method == "POST":
+        access.require(can_edit)
+    indicators = list(update.item.indicators.all())
+    initial = {
+        "status": update.status,
+        "percent": update.percent,
+        "narrative": update.narrative,
+        "evidence_links": update.evidence_links,
+        "version": update.version,
+    }
+    for indicator in indicators:
+        initial[f"indicator_{indicator.pk}"] = (update.indicator_values or {}).get(
+            str(indicator.pk)
+        )
+    form = ProgressUpdateForm(request.POST or None, initial=initial, indicators=indicators)
+    file_form = EvidenceFileForm(request.POST or None, request.FILES or None)
+    conflict = None
+    if request.method == "POST" and form.is_valid() and file_form.is_valid():
+        try:
+            services.save_update(
+                update,
+                form.update_data(),
+                acting_user=request.user,
+                expected_version=form.cleaned_data["version"],
+                submit="submit" in request.POST,
+            )
+        except services.ConflictError as error:
+            conflict = error.current
+        else:
+            upload = file_form.cleaned_data.get("file")
+            if upload is not None:
+                services.attach_evidence(update, upload, acting_user=request.user)
+            messages.success(request, _("Your update was saved."))
+            return redirect("plans:round", slug=plan.slug, round_id=rnd.pk)
+    context = {
+        "plan": plan,
+        "round": rnd,
+        "update": update,
+        "form": form,
+        "file_form": file_form,
+        "can_edit": can_edit,
+        "conflict": conflict,
+        "can_review": access.can_review_update(request.user, update),
+        "review_form": ReviewForm(),
+    }
+    return render(request, "plans/update_edit.html", context, status=409 if conflict else 200)
+
+
+@login_required
+@require_POST
+def update_review(request, slug, round_id, code):
+    plan = access.get_plan_for_user(request.user, slug)
+    rnd = access.get_round_for_user(request.user, plan, round_id)
+    update = access.get_update_for_user(request.user, rnd, code)
+    access.require(access.can_review_update(request.user, update))
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        return redirect("plans:update", slug=plan.slug, round_id=rnd.pk, code=code)
+    if form.cleaned_data["decision"] == "publish":
+        services.publish_update(update, acting_user=request.user)
+        messages.success(request, _("The update is published."))
+    else:
+        services.request_changes(
+            update, acting_user=request.user, comment=form.cleaned_data["comment"]
+        )
+        messages.success(request, _("The contact point was asked for changes."))
+    return redirect("plans:round", slug=plan.slug, round_id=rnd.pk)
