@@ -221,6 +221,7 @@ LANGUAGES = [("nl", _("Dutch")), ("fr", _("French")), ("de", _("German")), ("en"
 # Order in which stored per-language content is looked up when the wanted language is empty.
 CONTENT_LANGUAGE_FALLBACK = ["nl", "fr", "en", "de"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True

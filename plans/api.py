@@ -5,14 +5,14 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from ninja import Field, FilterSchema, Query, Router, Schema, Status
+from ninja import Field, File, FilterSchema, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import CursorPagination, paginate
 
 from core import i18n
 from core.api import AUTHENTICATED, PUBLIC, require_write
 from core.forms import raise_form_errors
 from plans import access, services, tree
-from plans.forms import OpenRoundForm, ProgressUpdateForm, ReviewForm
+from plans.forms import ImportForm, OpenRoundForm, ProgressUpdateForm, ReviewForm
 from plans.models import (
     ItemKind,
     MeasureActor,
@@ -457,3 +457,44 @@ def review_update(request, round_id: int, code: str, payload: ReviewIn):
     return services.request_changes(
         update, acting_user=request.auth, comment=form.cleaned_data["comment"]
     )
+
+
+class ImportOut(Schema):
+    id: int
+    filename: str
+    status: str
+    total_rows: int
+    checked_rows: int
+    percent: int
+    errors: list[dict]
+    summary: dict
+
+
+@router.post(
+    "/plans/{slug}/imports",
+    response={202: ImportOut},
+    auth=AUTHENTICATED,
+    summary="Import a spreadsheet into a plan (coordinators); all rows or none",
+)
+def create_import(request, slug: str, file: File[UploadedFile]):
+    require_write(request)
+    plan = access.get_plan_for_user(request.auth, slug)
+    access.require(access.can_coordinate_plan(request.auth, plan))
+    form = ImportForm(files={"file": file})
+    raise_form_errors(form)
+    job = services.start_import(
+        plan, form.cleaned_data["file"], acting_user=request.auth, language=request.LANGUAGE_CODE
+    )
+    return Status(202, job)
+
+
+@router.get(
+    "/plans/{slug}/imports/{import_id}",
+    response=ImportOut,
+    auth=AUTHENTICATED,
+    summary="Progress and result of an import",
+)
+def get_import(request, slug: str, import_id: int):
+    plan = access.get_plan_for_user(request.auth, slug)
+    access.require(access.can_coordinate_plan(request.auth, plan))
+    return get_object_or_404(plan.imports.all(), pk=import_id)

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from network.models import Organisation
-from plans.models import MeasureType, Minister, ProgressStatus
+from plans.models import CompletionLevel, MeasureType, Minister, ProgressStatus
 
 
 class TreeFilterForm(forms.Form):
@@ -162,3 +162,53 @@ class ReviewForm(forms.Form):
         if data.get("decision") == "changes" and not (data.get("comment") or "").strip():
             self.add_error("comment", _("Say what needs to change."))
         return data
+
+
+class EvaluationForm(forms.Form):
+    """One completion level and note per measure of the round's plan."""
+
+    def __init__(self, *args, measures, entries, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.measures = list(measures)
+        for measure in self.measures:
+            entry = entries.get(measure.pk)
+            self.fields[f"level_{measure.pk}"] = forms.ChoiceField(
+                label=_("Completion level"),
+                required=False,
+                choices=[("", "—"), *CompletionLevel.choices],
+                initial=entry.level if entry else "",
+            )
+            self.fields[f"note_{measure.pk}"] = forms.CharField(
+                label=_("Note"),
+                required=False,
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                initial=entry.note if entry else "",
+            )
+
+    def rows(self):
+        for measure in self.measures:
+            yield measure, self[f"level_{measure.pk}"], self[f"note_{measure.pk}"]
+
+    def entries(self) -> dict[int, tuple[str, str]]:
+        return {
+            m.pk: (self.cleaned_data[f"level_{m.pk}"], self.cleaned_data[f"note_{m.pk}"])
+            for m in self.measures
+        }
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet (.xlsx or .csv)"),
+        help_text=_("The columns of the export; the header is row 1."),
+    )
+
+    MAX_BYTES = 20 * 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        return upload

@@ -69,18 +69,18 @@ def load_plan_document(data: dict, *, acting_user=None) -> Plan:
         position = 0
         for line in data["lines"]:
             position += 1
-            line_item = _upsert_item(plan, None, ItemKind.LINE, line, position, acting_user)
+            line_item = upsert_item(plan, None, ItemKind.LINE, line, position, acting_user)
             for action in line["actions"]:
                 position += 1
-                action_item = _upsert_item(
+                action_item = upsert_item(
                     plan, line_item, ItemKind.ACTION, action, position, acting_user
                 )
                 for measure in action["measures"]:
                     position += 1
-                    item = _upsert_item(
+                    item = upsert_item(
                         plan, action_item, ItemKind.MEASURE, measure, position, acting_user
                     )
-                    _sync_measure_details(item, measure, orgs, ministers, acting_user)
+                    sync_measure_details(item, measure, orgs, ministers, acting_user)
     return plan
 
 
@@ -120,7 +120,7 @@ def _upsert_plan(data: dict, orgs: dict[str, Organisation], acting_user) -> Plan
     return plan
 
 
-def _upsert_item(
+def upsert_item(
     plan: Plan, parent: PlanItem | None, kind: str, data: dict, position: int, acting_user
 ) -> PlanItem:
     values = {
@@ -154,7 +154,7 @@ def _upsert_item(
     return item
 
 
-def _sync_measure_details(
+def sync_measure_details(
     item: PlanItem,
     data: dict,
     orgs: dict[str, Organisation],
@@ -163,10 +163,17 @@ def _sync_measure_details(
 ) -> None:
     changes: dict[str, list] = {}
 
-    wanted_actors = [
-        (orgs[a["org"]].pk, a["role"], a.get("as_written", "")) for a in data.get("actors", [])
-    ]
     current_actors = list(item.actors.values_list("organisation_id", "role", "as_written"))
+    written_before = {org_id: written for org_id, _role, written in current_actors}
+    # A spreadsheet carries no "as written" text: keep the one already stored.
+    wanted_actors = [
+        (
+            orgs[a["org"]].pk,
+            a["role"],
+            a.get("as_written") or written_before.get(orgs[a["org"]].pk, ""),
+        )
+        for a in data.get("actors", [])
+    ]
     if current_actors != wanted_actors:
         item.actors.all().delete()
         MeasureActor.objects.bulk_create(
@@ -177,7 +184,8 @@ def _sync_measure_details(
         )
         changes["actors"] = [len(current_actors), len(wanted_actors)]
 
-    reporter = _reporting_organisation(data.get("actors", []), orgs)
+    explicit = data.get("reporting_organisation")
+    reporter = orgs[explicit] if explicit else _reporting_organisation(data.get("actors", []), orgs)
     if item.reporting_organisation_id != (reporter.pk if reporter else None):
         changes["reporting_organisation"] = [
             item.reporting_organisation_id,

@@ -420,3 +420,82 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CompletionLevel(models.TextChoices):
+    NOT_ACHIEVED = "not_achieved", _("Not achieved")
+    PARTLY = "partly", _("Partly achieved")
+    LARGELY = "largely", _("Largely achieved")
+    FULLY = "fully", _("Fully achieved")
+
+
+class EvaluationEntry(models.Model):
+    """The coordinator's evaluation of one measure in one round (measure 1.3 of the plan):
+    a completion level and a note, written and owned by a person, never computed."""
+
+    round = models.ForeignKey(ReportingRound, on_delete=models.CASCADE, related_name="evaluations")
+    item = models.ForeignKey(PlanItem, on_delete=models.CASCADE, related_name="evaluations")
+    level = models.CharField(_("completion level"), max_length=14, choices=CompletionLevel.choices)
+    note = models.TextField(_("note"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evaluation entry")
+        verbose_name_plural = _("evaluation entries")
+        ordering = ["round", "item__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "item"], name="evaluation_entry_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.level}"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    CHECKING = "checking", _("Checking rows")
+    APPLYING = "applying", _("Saving")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Refused")
+
+
+class PlanImport(models.Model):
+    """A spreadsheet import into a plan: checked row by row, then applied all at once or not
+    at all. Progress is kept here so the page can show a progress bar."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    filename = models.CharField(max_length=200)
+    language = models.CharField(max_length=5, default="en")
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    checked_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("plan import")
+        verbose_name_plural = _("plan imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportStatus.DONE:
+            return 100
+        return int(self.checked_rows * 90 / self.total_rows) if self.total_rows else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)

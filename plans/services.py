@@ -15,10 +15,13 @@ from django.utils.translation import gettext as _
 
 from audit.services import diff, record
 from plans.models import (
+    CompletionLevel,
+    EvaluationEntry,
     Evidence,
     IndicatorValue,
     ItemKind,
     Plan,
+    PlanImport,
     PlanItem,
     PlanStatus,
     ProgressStatus,
@@ -291,3 +294,70 @@ def send_reminders(rnd: ReportingRound, today: datetime.date | None = None) -> i
             changes={"recipients": [None, sent], "late": [None, len(late)]},
         )
     return sent
+
+
+def save_evaluation(
+    rnd: ReportingRound, entries: dict[int, tuple[str, str]], *, acting_user
+) -> int:
+    """Store the evaluation of a round: {measure id: (completion level, note)}; an empty level
+    removes the entry. Returns how many entries changed."""
+    valid = set(CompletionLevel.values)
+    if any(level and level not in valid for level, _note in entries.values()):
+        raise ValidationError(_("Choose a valid completion level."))
+    measure_ids = set(rnd.plan.items.filter(kind=ItemKind.MEASURE).values_list("pk", flat=True))
+    if not set(entries) <= measure_ids:
+        raise ValidationError(_("Only measures of this plan can be evaluated."))
+    changed = 0
+    with transaction.atomic():
+        current = {e.item_id: e for e in rnd.evaluations.all()}
+        for item_id, (level, note) in entries.items():
+            entry = current.get(item_id)
+            note = note.strip()
+            if not level:
+                if entry is not None:
+                    entry.delete()
+                    changed += 1
+                continue
+            if entry is not None and (entry.level, entry.note) == (level, note):
+                continue
+            EvaluationEntry.objects.update_or_create(
+                round=rnd,
+                item_id=item_id,
+                defaults={
+                    "level": level,
+                    "note": note,
+                    "author": acting_user,
+                    "updated_at": timezone.now(),
+                },
+            )
+            changed += 1
+        if changed:
+            record(
+                "round.evaluated",
+                actor=acting_user,
+                target=rnd,
+                changes={"entries": [None, changed]},
+            )
+    return changed
+
+
+def start_import(plan: Plan, upload, *, acting_user, language: str) -> PlanImport:
+    """Store the uploaded file and queue its import (checked, then applied all at once)."""
+    from plans.tasks import run_plan_import
+
+    with transaction.atomic():
+        job = PlanImport.objects.create(
+            plan=plan,
+            created_by=acting_user,
+            file=upload,
+            filename=upload.name[:200],
+            language=language,
+        )
+        record(
+            "plan.import_started",
+            actor=acting_user,
+            target=plan,
+            changes={"file": [None, job.filename]},
+        )
+        transaction.on_commit(lambda: run_plan_import.enqueue(job.pk, acting_user.pk))
+    return job

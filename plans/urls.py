@@ -8,9 +8,17 @@ urlpatterns = [
     path("<slug:slug>/", views.plan_detail, name="detail"),
     path("<slug:slug>/dashboard/", views.dashboard, name="dashboard"),
     path("<slug:slug>/export.<str:fmt>", exports.plan_export, name="export"),
+    path("<slug:slug>/import/", views.plan_import, name="import"),
+    path("<slug:slug>/import/<int:import_id>/", views.import_status, name="import_status"),
     path("<slug:slug>/measures/<str:code>/", views.measure_detail, name="measure"),
     path("<slug:slug>/rounds/new/", views.round_open, name="round_open"),
     path("<slug:slug>/rounds/<int:round_id>/", views.round_detail, name="round"),
+    path("<slug:slug>/rounds/<int:round_id>/evaluation/", views.evaluation, name="evaluation"),
+    path(
+        "<slug:slug>/rounds/<int:round_id>/evaluation.<str:fmt>",
+        views.evaluation_export,
+        name="evaluation_export",
+    ),
     path("<slug:slug>/rounds/<int:round_id>/updates/<str:code>/", views.update_edit, name="update"),
     path(
         "<slug:slug>/rounds/<int:round_id>/updates/<str:code>/review/",

@@ -6,13 +6,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from plans import access, charts, services, tree
+from audit.services import record
+from plans import access, charts, reports, services, tree
 from plans.forms import (
+    EvaluationForm,
     EvidenceFileForm,
+    ImportForm,
     OpenRoundForm,
     ProgressUpdateForm,
     ReviewForm,
@@ -223,3 +227,86 @@ def update_review(request, slug, round_id, code):
         )
         messages.success(request, _("The contact point was asked for changes."))
     return redirect("plans:round", slug=plan.slug, round_id=rnd.pk)
+
+
+@login_required
+def evaluation(request, slug, round_id):
+    plan = access.get_plan_for_user(request.user, slug)
+    rnd = access.get_round_for_user(request.user, plan, round_id)
+    can_edit = access.can_coordinate_plan(request.user, plan)
+    if request.method == "POST":
+        access.require(can_edit)
+    measures = plan.items.filter(kind=ItemKind.MEASURE).order_by("position")
+    entries = {e.item_id: e for e in rnd.evaluations.all()}
+    form = EvaluationForm(request.POST or None, measures=measures, entries=entries)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_evaluation(rnd, form.entries(), acting_user=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The evaluation is saved."))
+            return redirect("plans:evaluation", slug=plan.slug, round_id=rnd.pk)
+    updates = {u.item_id: u for u in rnd.updates.all()}
+    return render(
+        request,
+        "plans/evaluation.html",
+        {
+            "plan": plan,
+            "round": rnd,
+            "form": form,
+            "can_edit": can_edit,
+            "updates": updates,
+            "entries": entries,
+        },
+    )
+
+
+@login_required
+def evaluation_export(request, slug, round_id, fmt):
+    plan = access.get_plan_for_user(request.user, slug)
+    rnd = access.get_round_for_user(request.user, plan, round_id)
+    if fmt == "pdf":
+        body, content_type = reports.evaluation_pdf(rnd), "application/pdf"
+    elif fmt == "xlsx":
+        body = reports.evaluation_xlsx(rnd)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        raise Http404
+    record(
+        "round.evaluation_exported", actor=request.user, target=rnd, changes={"format": [None, fmt]}
+    )
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="evaluation-{rnd.pk}.{fmt}"'
+    return response
+
+
+@login_required
+def plan_import(request, slug):
+    plan = access.get_plan_for_user(request.user, slug)
+    access.require(access.can_coordinate_plan(request.user, plan))
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = services.start_import(
+            plan,
+            form.cleaned_data["file"],
+            acting_user=request.user,
+            language=request.LANGUAGE_CODE,
+        )
+        return redirect("plans:import_status", slug=plan.slug, import_id=job.pk)
+    return render(request, "plans/import.html", {"plan": plan, "form": form})
+
+
+@login_required
+def import_status(request, slug, import_id):
+    plan = access.get_plan_for_user(request.user, slug)
+    access.require(access.can_coordinate_plan(request.user, plan))
+    job = plan.imports.filter(pk=import_id).first()
+    if job is None:
+        raise Http404
+    template = (
+        "plans/_import_status.html"
+        if request.headers.get("HX-Request")
+        else "plans/import_status.html"
+    )
+    return render(request, template, {"plan": plan, "job": job})

@@ -40,3 +40,9 @@ def query_with(context, **kwargs):
         else:
             params[key] = value
     return params.urlencode()
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template, or None."""
+    return (mapping or {}).get(key)

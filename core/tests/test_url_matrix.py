@@ -6,6 +6,7 @@ whose anonymous column is 200.
 
 import json
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -27,6 +28,16 @@ MATRIX = {
     "plans:measure": ("measure", "get", {A: 200, R: 200, C: 200, CO: 200, CB: 200}),
     "plans:round_open": ("plan", "get", {A: LOGIN, R: 403, C: 403, CO: 200, CB: 403, D: 403}),
     "plans:round": ("round", "get", {A: LOGIN, R: 404, C: 200, CO: 200, CB: 404, D: 404}),
+    "plans:import": ("plan", "get", {A: LOGIN, R: 403, C: 403, CO: 200, CB: 403, D: 403}),
+    "plans:import_status": ("import", "get", {A: LOGIN, R: 403, C: 403, CO: 200, CB: 403}),
+    "api:create_import": ("plan", "post", {A: 401, R: 403, C: 403, CO: 202, CB: 403}),
+    "api:get_import": ("plan_import", "get", {A: 401, R: 403, C: 403, CO: 200, CB: 403}),
+    "plans:evaluation": ("round", "get", {A: LOGIN, R: 404, C: 200, CO: 200, CB: 404, D: 404}),
+    "plans:evaluation_export": (
+        "evaluation_pdf",
+        "get",
+        {A: LOGIN, R: 404, C: 200, CO: 200, CB: 404},
+    ),
     "plans:update": ("update", "get", {A: LOGIN, R: 404, C: 200, CO: 200, CB: 404, D: 404}),
     "plans:update_review": ("update", "post", {A: LOGIN, R: 404, C: 403, CO: 302, CB: 404, D: 404}),
     "audit:search": ("", "get", {A: LOGIN, R: 403, C: 403, CO: 403, CB: 403, D: 200}),
@@ -109,6 +120,11 @@ class UrlMatrixTest(Personas):
         from accounts.services import create_api_token
 
         cls.token, _secret = create_api_token(cls.contact_a, name="t", scope="read")
+        from plans.models import PlanImport
+
+        cls.plan_import = PlanImport.objects.create(
+            plan=cls.plan, filename="x.csv", created_by=cls.coordinator
+        )
 
     def kwargs(self, key):
         return {
@@ -119,6 +135,9 @@ class UrlMatrixTest(Personas):
             "measure_id": {"measure_id": self.measure.pk},
             "round": {"slug": "plan-a", "round_id": self.round.pk},
             "round_id": {"round_id": self.round.pk},
+            "import": {"slug": "plan-a", "import_id": self.plan_import.pk},
+            "plan_import": {"slug": "plan-a", "import_id": self.plan_import.pk},
+            "evaluation_pdf": {"slug": "plan-a", "round_id": self.round.pk, "fmt": "pdf"},
             "update": {"slug": "plan-a", "round_id": self.round.pk, "code": "1.1"},
             "update_id": {"round_id": self.round.pk, "code": "1.1"},
             "token": {"token_id": self.token.pk},
@@ -164,9 +183,13 @@ class UrlMatrixTest(Personas):
                 submit=True,
             )
         call = getattr(self.client, method)
-        response = (
-            call(url, data=body, content_type="application/json") if body is not None else call(url)
-        )
+        if name == "api:create_import":
+            upload = SimpleUploadedFile("p.csv", b"code,parent,kind\n")
+            response = call(url, {"file": upload})
+        elif body is not None:
+            response = call(url, data=body, content_type="application/json")
+        else:
+            response = call(url)
         self.assertEqual(
             response.status_code,
             expected,

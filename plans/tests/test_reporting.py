@@ -156,3 +156,21 @@ class ReportingTest(Personas):
         recipients = sorted(m.to[0] for m in mail.outbox)
         self.assertEqual(recipients, ["contact@a.test", "contact@b.test"])
         self.assertIn("1.1", next(m.body for m in mail.outbox if m.to == ["contact@a.test"]))
+
+
+class ReminderCommandTest(Personas):
+    def test_it_sends_reminders_once_a_day_from_the_command(self):
+        from django.core.management import call_command
+
+        services.open_round(
+            self.plan,
+            acting_user=self.coordinator,
+            name="R1",
+            period="2018",
+            deadline=self.future(1),
+        )
+        later = datetime.datetime.combine(self.future(3), datetime.time(9), tzinfo=datetime.UTC)
+        with time_machine.travel(later):
+            call_command("send_round_reminders", stdout=open("/dev/null", "w"))  # noqa: SIM115
+            call_command("send_round_reminders", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        self.assertEqual(len(mail.outbox), 2)
