@@ -192,6 +192,7 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = "Synergie"
+MFA_TOTP_TOLERANCE = 1  # accept the previous and next 30-second code (clock drift)
 USERSESSIONS_TRACK_ACTIVITY = True
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -80,8 +80,8 @@ def test_a_contact_point_reports_and_the_coordinator_publishes(visit):
 
 def test_a_data_protection_officer_logs_in_with_a_second_factor(visit):
     log_in(visit, "dpo@demo.synergie.test")
-    code = format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
     visit.check()
+    code = format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
     visit.page.get_by_label(re.compile(r"^Code", re.I)).fill(code)
     visit.page.get_by_role("button", name=re.compile("Sign in|Confirm", re.I)).click()
     visit.go("/audit/")
