@@ -18,7 +18,7 @@ setup:
 lint: setup      ## ruff, mypy, Django checks
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy .
+	.venv/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: setup

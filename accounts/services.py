@@ -67,5 +67,5 @@ def authenticate_token(secret: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     user = token.user
-    user.api_token = token
+    user.api_token = token  # type: ignore[attr-defined]
     return user

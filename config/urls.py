@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from config.api import api
 
-admin.site.login = login_required(admin.site.login)  # the admin logs in through allauth
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]  # the admin logs in through allauth
 admin.site.site_header = "Synergie"
 
 urlpatterns = [

@@ -49,6 +49,6 @@ PUBLIC = [token_auth, session_auth, anonymous]
 
 def require_write(request: HttpRequest) -> None:
     """A read-only token may not change anything."""
-    token = getattr(request.auth, "api_token", None)
+    token = getattr(getattr(request, "auth", None), "api_token", None)
     if token is not None and not token.can_write:
         raise PermissionDenied("read-only token")

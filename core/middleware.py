@@ -26,14 +26,16 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _VALID_INCOMING_ID.match(incoming) else None
-        request.request_id = request_id or request_context.new_request_id()
+        request_id = (
+            incoming if _VALID_INCOMING_ID.match(incoming) else request_context.new_request_id()
+        )
+        request.request_id = request_id  # type: ignore[attr-defined]
         token = request_context.set_current(
-            request_context.RequestContext(request_id=request.request_id, ip=client_ip(request))
+            request_context.RequestContext(request_id=request_id, ip=client_ip(request))
         )
         try:
             response = self.get_response(request)
         finally:
             request_context.reset(token)
-        response["X-Request-ID"] = request.request_id
+        response["X-Request-ID"] = request_id
         return response

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.datastructures import MultiValueDict
 from ninja import Field, File, FilterSchema, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import CursorPagination, paginate
 
@@ -245,13 +246,13 @@ def get_plan(request, slug: str):
             walk(child)
 
     walk(root)
-    plan.progress = root.progress
-    plan.item_rows = [
+    plan.progress = root.progress  # type: ignore[attr-defined]
+    plan.item_rows = [  # type: ignore[attr-defined]
         {
             "id": i.pk,
             "kind": i.kind,
             "code": i.code,
-            "parent": i.parent.code if i.parent_id else None,
+            "parent": i.parent.code if i.parent else None,
             "title": i18n.pick(i.title),
             "progress": progress.get(i.pk),
         }
@@ -480,7 +481,7 @@ def create_import(request, slug: str, file: File[UploadedFile]):
     require_write(request)
     plan = access.get_plan_for_user(request.auth, slug)
     access.require(access.can_coordinate_plan(request.auth, plan))
-    form = ImportForm(files={"file": file})
+    form = ImportForm(files=MultiValueDict({"file": [file]}))
     raise_form_errors(form)
     job = services.start_import(
         plan, form.cleaned_data["file"], acting_user=request.auth, language=request.LANGUAGE_CODE

@@ -12,6 +12,7 @@ Attribution rules (also in the README):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -37,7 +38,7 @@ class Chart:
     kind: str  # "money", "percent" or "count"
 
 
-def _bars(values: dict[str, Decimal | float | int], *, sort: bool = True) -> list[Bar]:
+def _bars(values: Mapping[str, Decimal | float | int], *, sort: bool = True) -> list[Bar]:
     items = (
         sorted(values.items(), key=lambda kv: kv[1], reverse=True) if sort else list(values.items())
     )
@@ -80,14 +81,14 @@ def dashboard_charts(plan, root: Node) -> list[Chart]:
         responsible = ministers.get(line.item_id, [])
         for minister in responsible:
             by_minister[str(minister)] += total / len(responsible)
-        if measure is not None and measure.reporting_organisation_id and total:
-            org = measure.reporting_organisation
+        org = measure.reporting_organisation if measure is not None else None
+        if org is not None and total:
             by_org[org.short_name] += total
         for year, amount in _years(line):
             by_year[year] += amount
 
     by_type = {
-        label: sum(1 for m in measures if m.measure_type == code)
+        str(label): sum(1 for m in measures if m.measure_type == code)
         for code, label in MeasureType.choices
     }
     progress = {

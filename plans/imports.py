@@ -153,7 +153,7 @@ class RowChecker:
         return row
 
     def _actors(self, text: str, errors: list[str]) -> list[dict]:
-        actors = []
+        actors: list[dict[str, str]] = []
         for part in filter(None, (p.strip() for p in text.split("|"))):
             key, _sep, role = part.partition(":")
             role = role or ActorRole.PARTNER

@@ -117,7 +117,7 @@ class PlanItem(models.Model):
         on_delete=models.PROTECT,
         related_name="reported_items",
     )
-    ministers = models.ManyToManyField(
+    ministers = models.ManyToManyField(  # type: ignore[var-annotated]
         "Minister",
         through="MeasureMinister",
         blank=True,

@@ -105,7 +105,7 @@ def measure_detail(request, slug, code):
 
 
 def _ancestors(item: PlanItem) -> list[PlanItem]:
-    chain = []
+    chain: list[PlanItem] = []
     parent = item.parent
     while parent is not None:
         chain.insert(0, parent)

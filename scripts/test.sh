@@ -9,7 +9,10 @@ scripts/install-browser.sh
 PG_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/synergie}"
 export SYNERGIE_TESTING=1
 
-echo "==> Checks: migrations, system checks"
+echo "==> Checks: lint, types, migrations, system checks"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check . >/dev/null
+.venv/bin/mypy
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
 .venv/bin/python manage.py check
 

@@ -27,20 +27,29 @@ def read_token(db):
     org = make_org("agency-a", "Agency A")
     coordinator = make_user("c@a.test", org, Role.PLAN_COORDINATOR)
     contact = make_user("p@a.test", org, Role.CONTACT_POINT)
-    plan = Plan.objects.create(slug="plan-a", owner=org, title={"en": "Plan A"},
-                               period_start=2017, period_end=2019, status=PlanStatus.ADOPTED)
+    plan = Plan.objects.create(
+        slug="plan-a",
+        owner=org,
+        title={"en": "Plan A"},
+        period_start=2017,
+        period_end=2019,
+        status=PlanStatus.ADOPTED,
+    )
     line = make_item(plan, "L1", ItemKind.LINE, None, 1)
-    make_item(plan, "1.1", ItemKind.MEASURE, line, 2, measure_type="B",
-              reporting_organisation=org)
-    services.open_round(plan, acting_user=coordinator, name="R", period="2018",
-                        deadline=__import__("datetime").date(2099, 1, 1))
+    make_item(plan, "1.1", ItemKind.MEASURE, line, 2, measure_type="B", reporting_organisation=org)
+    services.open_round(
+        plan,
+        acting_user=coordinator,
+        name="R",
+        period="2018",
+        deadline=__import__("datetime").date(2099, 1, 1),
+    )
     _token, secret = create_api_token(contact, name="fuzz", scope="read")
     return secret
 
 
 @schema.parametrize()
-@hypothesis_settings(max_examples=15, deadline=None,
-                     suppress_health_check=list(HealthCheck))
+@hypothesis_settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_it_never_fails_and_matches_its_schema(case, read_token):
     case.call_and_validate(
         headers={"Authorization": f"Bearer {read_token}"},

@@ -162,8 +162,8 @@ class Command(BaseCommand):
                     position=position,
                     defaults={
                         **data,
-                        "baseline": Decimal(data["baseline"]),
-                        "target": Decimal(data["target"]),
+                        "baseline": Decimal(str(data["baseline"])),
+                        "target": Decimal(str(data["target"])),
                     },
                 )
 
