@@ -11,6 +11,8 @@ def navigation(request):
     user = request.user
     entries = [(reverse("core:home"), _("Home")), (reverse("plans:list"), _("Action plans"))]
     if user.is_authenticated:
+        if user.has_perm("plans.report_progress") or user.has_perm("plans.coordinate_plans"):
+            entries.append((reverse("plans:my_work"), _("My work")))
         if can_view_audit_log(user):
             entries.append((reverse("audit:search"), _("Audit log")))
         entries.append((reverse("accounts:profile"), _("My account")))

@@ -19,6 +19,7 @@ from plans.models import (
     PlanStatus,
     ProgressUpdate,
     ReportingRound,
+    RoundStatus,
     UpdateState,
 )
 
@@ -39,6 +40,11 @@ def get_plan_for_user(user, slug: str) -> Plan:
     if plan is None:
         raise Http404
     return plan
+
+
+def can_create_plan(user) -> bool:
+    """Coordinators create plans for their own organisation."""
+    return bool(user.is_authenticated and user.has_perm("plans.coordinate_plans"))
 
 
 def can_coordinate_plan(user, plan: Plan) -> bool:
@@ -108,6 +114,26 @@ def can_edit_update(user, update: ProgressUpdate) -> bool:
     if not update.round.is_open:
         return False
     return update.state in (UpdateState.DRAFT, UpdateState.CHANGES_REQUESTED)
+
+
+def updates_to_report(user):
+    """Open updates of open rounds that the user's organisation must still send."""
+    if not user.is_authenticated or not user.has_perm("plans.report_progress"):
+        return ProgressUpdate.objects.none()
+    return ProgressUpdate.objects.filter(
+        item__reporting_organisation_id=user.organisation_id,
+        round__status=RoundStatus.OPEN,
+        state__in=[UpdateState.DRAFT, UpdateState.CHANGES_REQUESTED],
+    )
+
+
+def updates_to_review(user):
+    """Submitted updates in plans the user coordinates."""
+    if not user.is_authenticated or not user.has_perm("plans.coordinate_plans"):
+        return ProgressUpdate.objects.none()
+    return ProgressUpdate.objects.filter(
+        round__plan__owner_id=user.organisation_id, state=UpdateState.SUBMITTED
+    )
 
 
 def can_review_update(user, update: ProgressUpdate) -> bool:

@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.datastructures import MultiValueDict
@@ -13,7 +14,14 @@ from core import i18n
 from core.api import AUTHENTICATED, PUBLIC, require_write
 from core.forms import raise_form_errors
 from plans import access, services, tree
-from plans.forms import ImportForm, OpenRoundForm, ProgressUpdateForm, ReviewForm
+from plans.forms import (
+    ImportForm,
+    MeasureForm,
+    OpenRoundForm,
+    PlanForm,
+    ProgressUpdateForm,
+    ReviewForm,
+)
 from plans.models import (
     ItemKind,
     MeasureActor,
@@ -499,3 +507,118 @@ def get_import(request, slug: str, import_id: int):
     plan = access.get_plan_for_user(request.auth, slug)
     access.require(access.can_coordinate_plan(request.auth, plan))
     return get_object_or_404(plan.imports.all(), pk=import_id)
+
+
+class PlanIn(Schema):
+    slug: str
+    title: Translations
+    summary: Translations = Translations()
+    period_start: int
+    period_end: int
+
+
+class PlanPatch(Schema):
+    title: Translations | None = None
+    summary: Translations | None = None
+    period_start: int | None = None
+    period_end: int | None = None
+    status: str | None = Field(None, description="draft, adopted or closed")
+
+
+def _plan_form_data(title: dict, summary: dict, start: int, end: int) -> dict:
+    data: dict = {"period_start": start, "period_end": end}
+    for code, value in title.items():
+        data[f"title_{code}"] = value
+    for code, value in summary.items():
+        data[f"summary_{code}"] = value
+    return data
+
+
+@router.post(
+    "/plans",
+    response={201: PlanOut},
+    auth=AUTHENTICATED,
+    summary="Create a draft plan for your organisation (coordinators)",
+)
+def create_plan(request, payload: PlanIn):
+    require_write(request)
+    access.require(access.can_create_plan(request.auth))
+    form = PlanForm(
+        {
+            "slug": payload.slug,
+            **_plan_form_data(
+                payload.title.dict(),
+                payload.summary.dict(),
+                payload.period_start,
+                payload.period_end,
+            ),
+        }
+    )
+    raise_form_errors(form)
+    return Status(201, services.create_plan(acting_user=request.auth, **form.plan_data()))
+
+
+@router.patch(
+    "/plans/{slug}",
+    response=PlanOut,
+    auth=AUTHENTICATED,
+    summary="Change a plan's texts, period or status (coordinators)",
+)
+def patch_plan(request, slug: str, payload: PlanPatch):
+    require_write(request)
+    plan = access.get_plan_for_user(request.auth, slug)
+    access.require(access.can_coordinate_plan(request.auth, plan))
+    with transaction.atomic():
+        form = PlanForm(
+            _plan_form_data(
+                payload.title.dict() if payload.title else plan.title,
+                payload.summary.dict() if payload.summary else plan.summary,
+                payload.period_start or plan.period_start,
+                payload.period_end or plan.period_end,
+            ),
+            plan=plan,
+        )
+        raise_form_errors(form)
+        services.update_plan(plan, form.plan_data(), acting_user=request.auth)
+        if payload.status is not None:
+            services.set_plan_status(plan, payload.status, acting_user=request.auth)
+    return plan
+
+
+class MeasurePatch(Schema):
+    version: int = Field(..., description="The version you read; 409 if it changed since")
+    title: Translations | None = None
+    summary: Translations | None = None
+    type: str | None = Field(None, description="B, V or N")
+    reporting_organisation: str | None = Field(None, description="Organisation key")
+
+
+@router.patch(
+    "/measures/{measure_id}",
+    response=MeasureOut,
+    auth=AUTHENTICATED,
+    summary="Change a measure's texts, type or reporting organisation (coordinators)",
+)
+def patch_measure(request, measure_id: int, payload: MeasurePatch):
+    require_write(request)
+    plans = access.visible_plans(request.auth)
+    item = get_object_or_404(
+        PlanItem.objects.filter(kind=ItemKind.MEASURE, plan__in=plans), pk=measure_id
+    )
+    access.require(access.can_coordinate_plan(request.auth, item.plan))
+    reporter = item.reporting_organisation.key if item.reporting_organisation else ""
+    data = {
+        "version": payload.version,
+        "measure_type": payload.type or item.measure_type,
+        "reporting_organisation": payload.reporting_organisation or reporter,
+    }
+    for name in ("title", "summary"):
+        given = getattr(payload, name)
+        for code, value in (given.dict() if given else getattr(item, name)).items():
+            data[f"{name}_{code}"] = value
+    form = MeasureForm(data)
+    raise_form_errors(form)
+    services.update_measure(
+        item, form.measure_data(), acting_user=request.auth, expected_version=payload.version
+    )
+    return get_object_or_404(_measure_queryset(PlanItem.objects.all()), pk=item.pk)

@@ -1,11 +1,14 @@
 """Forms of the action-plan monitor; the API validates through the same ones."""
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from network.models import Organisation
-from plans.models import CompletionLevel, MeasureType, Minister, ProgressStatus
+from plans.models import CompletionLevel, MeasureType, Minister, PlanStatus, ProgressStatus
+
+RESERVED_SLUGS = {"new", "my-work"}  # paths of plans/urls.py that look like a plan
 
 
 class TreeFilterForm(forms.Form):
@@ -212,3 +215,120 @@ class ImportForm(forms.Form):
         if upload.size > self.MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than 20 MB."))
         return upload
+
+
+class TranslatedForm(forms.Form):
+    """A form with per-language fields gathered into {"nl": …} dicts by translations()."""
+
+    def __init__(self, *args, **kwargs):
+        self.translated: list[tuple[str, bool]] = []
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        for name, required_one in self.translated:
+            if required_one and not any(
+                (data.get(f"{name}_{code}") or "").strip() for code, _l in settings.LANGUAGES
+            ):
+                self.add_error(
+                    f"{name}_{settings.LANGUAGES[0][0]}", _("Fill in at least one language.")
+                )
+        return data
+
+    def add_translated(
+        self, name: str, label, *, required_one: bool, max_length: int, textarea: bool = False
+    ) -> None:
+        """Add one field per language (title_nl, title_fr, …)."""
+        for code, language in settings.LANGUAGES:
+            self.fields[f"{name}_{code}"] = forms.CharField(
+                label=f"{label} ({language})",
+                required=False,
+                max_length=max_length,
+                widget=forms.Textarea(attrs={"rows": 3}) if textarea else forms.TextInput(),
+            )
+        self.translated.append((name, required_one))
+
+    def translations(self, name: str) -> dict[str, str]:
+        return {
+            code: self.cleaned_data.get(f"{name}_{code}", "") for code, _l in settings.LANGUAGES
+        }
+
+    @staticmethod
+    def initial_for(name: str, values: dict) -> dict[str, str]:
+        return {f"{name}_{code}": (values or {}).get(code, "") for code, _l in settings.LANGUAGES}
+
+
+class PlanForm(TranslatedForm):
+    slug = forms.SlugField(
+        label=_("Short name"),
+        max_length=80,
+        help_text=_("Letters, digits and hyphens; used in web addresses."),
+    )
+    period_start = forms.IntegerField(label=_("First year"), min_value=1990, max_value=2100)
+    period_end = forms.IntegerField(label=_("Last year"), min_value=1990, max_value=2100)
+
+    def __init__(self, *args, plan=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        self.add_translated("title", _("Title"), required_one=True, max_length=300)
+        self.add_translated(
+            "summary", _("Summary"), required_one=False, max_length=4000, textarea=True
+        )
+        if plan is not None:
+            del self.fields["slug"]
+
+    def clean_slug(self):
+        from plans.models import Plan
+
+        slug = self.cleaned_data["slug"]
+        if slug in RESERVED_SLUGS or Plan.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("This short name is already used."))
+        return slug
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and start > end:
+            self.add_error("period_end", _("The last year cannot come before the first year."))
+        return data
+
+    def plan_data(self) -> dict:
+        data = {
+            "title": self.translations("title"),
+            "summary": self.translations("summary"),
+            "period_start": self.cleaned_data["period_start"],
+            "period_end": self.cleaned_data["period_end"],
+        }
+        if "slug" in self.cleaned_data:
+            data["slug"] = self.cleaned_data["slug"]
+        return data
+
+
+class PlanStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=PlanStatus.choices)
+
+
+class MeasureForm(TranslatedForm):
+    measure_type = forms.ChoiceField(label=_("Type"), choices=MeasureType.choices)
+    reporting_organisation = forms.ModelChoiceField(
+        label=_("Reporting organisation"),
+        queryset=Organisation.objects.all(),
+        to_field_name="key",
+        required=False,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_translated("title", _("Title"), required_one=True, max_length=300)
+        self.add_translated(
+            "summary", _("Summary"), required_one=False, max_length=4000, textarea=True
+        )
+
+    def measure_data(self) -> dict:
+        return {
+            "title": self.translations("title"),
+            "summary": self.translations("summary"),
+            "measure_type": self.cleaned_data["measure_type"],
+            "reporting_organisation": self.cleaned_data["reporting_organisation"],
+        }

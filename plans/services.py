@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.services import diff, record
+from core import i18n
 from plans.models import (
     CompletionLevel,
     EvaluationEntry,
@@ -361,3 +362,75 @@ def start_import(plan: Plan, upload, *, acting_user, language: str) -> PlanImpor
         )
         transaction.on_commit(lambda: run_plan_import.enqueue(job.pk, acting_user.pk))
     return job
+
+
+def create_plan(
+    *, acting_user, slug: str, title: dict, summary: dict, period_start: int, period_end: int
+) -> Plan:
+    """A new draft plan owned by the coordinator's organisation."""
+    with transaction.atomic():
+        plan = Plan.objects.create(
+            slug=slug,
+            owner_id=acting_user.organisation_id,
+            title=i18n.clean_translations(title),
+            summary=i18n.clean_translations(summary),
+            period_start=period_start,
+            period_end=period_end,
+            status=PlanStatus.DRAFT,
+        )
+        record(
+            "plan.created",
+            actor=acting_user,
+            target=plan,
+            changes={
+                "slug": [None, slug],
+                "period_start": [None, period_start],
+                "period_end": [None, period_end],
+            },
+        )
+    return plan
+
+
+def update_plan(plan: Plan, data: dict[str, Any], *, acting_user) -> Plan:
+    """Change a plan's titles, summaries or period."""
+    values = {
+        "title": i18n.clean_translations(data["title"]),
+        "summary": i18n.clean_translations(data["summary"]),
+        "period_start": data["period_start"],
+        "period_end": data["period_end"],
+    }
+    with transaction.atomic():
+        changes = diff(plan, values)
+        if changes:
+            for field, value in values.items():
+                setattr(plan, field, value)
+            plan.updated_at = timezone.now()
+            plan.save()
+            record("plan.updated", actor=acting_user, target=plan, changes=changes)
+    return plan
+
+
+def update_measure(
+    item: PlanItem, data: dict[str, Any], *, acting_user, expected_version: int
+) -> PlanItem:
+    """Change a measure's titles, summaries, type or reporting organisation, refusing to
+    overwrite a version saved by someone else in the meantime."""
+    values = {
+        "title": i18n.clean_translations(data["title"]),
+        "summary": i18n.clean_translations(data["summary"]),
+        "measure_type": data["measure_type"],
+        "reporting_organisation": data["reporting_organisation"],
+    }
+    with transaction.atomic():
+        current = PlanItem.objects.select_for_update().get(pk=item.pk)
+        if current.version != expected_version:
+            raise ConflictError(current)
+        changes = diff(current, values)
+        if changes:
+            for field, value in values.items():
+                setattr(current, field, value)
+            current.version += 1
+            current.refresh_search_text()
+            current.save()
+            record("measure.updated", actor=acting_user, target=current, changes=changes)
+    return current

@@ -11,13 +11,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audit.models import AuditEvent
 from audit.services import record
-from plans import access, charts, reports, services, tree
+from plans import access, charts, history, reports, services, tree
 from plans.forms import (
     EvaluationForm,
     EvidenceFileForm,
     ImportForm,
+    MeasureForm,
     OpenRoundForm,
+    PlanForm,
+    PlanStatusForm,
     ProgressUpdateForm,
     ReviewForm,
     TreeFilterForm,
@@ -37,7 +41,11 @@ def plan_list(request):
         .select_related("owner")
         .annotate(measure_count=Count("items", filter=_measure_filter()))
     )
-    return render(request, "plans/plan_list.html", {"plans": plans})
+    return render(
+        request,
+        "plans/plan_list.html",
+        {"plans": plans, "can_create": access.can_create_plan(request.user)},
+    )
 
 
 def _measure_filter():
@@ -97,7 +105,12 @@ def measure_detail(request, slug, code):
         ],
         "budget_lines": item.budget_lines.all(),
         "indicators": item.indicators.prefetch_related("values"),
-        "history": access.published_updates(item),
+        "history": history.between_rounds(access.published_updates(item)),
+        "edits": (
+            AuditEvent.objects.for_target(item).filter(action="measure.updated")[:20]
+            if access.can_coordinate_plan(request.user, plan)
+            else []
+        ),
         "children": item.children.order_by("position"),
         "can_coordinate": access.can_coordinate_plan(request.user, plan),
     }
@@ -310,3 +323,99 @@ def import_status(request, slug, import_id):
         else "plans/import_status.html"
     )
     return render(request, template, {"plan": plan, "job": job})
+
+
+@login_required
+def plan_create(request):
+    access.require(access.can_create_plan(request.user))
+    form = PlanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        plan = services.create_plan(acting_user=request.user, **form.plan_data())
+        messages.success(request, _("The plan is created as a draft."))
+        return redirect("plans:detail", slug=plan.slug)
+    return render(request, "plans/plan_form.html", {"form": form, "plan": None})
+
+
+@login_required
+def plan_edit(request, slug):
+    plan = access.get_plan_for_user(request.user, slug)
+    access.require(access.can_coordinate_plan(request.user, plan))
+    initial = {
+        "period_start": plan.period_start,
+        "period_end": plan.period_end,
+        **PlanForm.initial_for("title", plan.title),
+        **PlanForm.initial_for("summary", plan.summary),
+    }
+    form = PlanForm(request.POST or None, initial=initial, plan=plan)
+    status_form = PlanStatusForm(
+        request.POST if "status" in request.POST else None, initial={"status": plan.status}
+    )
+    if request.method == "POST" and "status" in request.POST:
+        if status_form.is_valid():
+            services.set_plan_status(
+                plan, status_form.cleaned_data["status"], acting_user=request.user
+            )
+            messages.success(request, _("The status of the plan is changed."))
+            return redirect("plans:detail", slug=plan.slug)
+    elif request.method == "POST" and form.is_valid():
+        services.update_plan(plan, form.plan_data(), acting_user=request.user)
+        messages.success(request, _("The plan is saved."))
+        return redirect("plans:detail", slug=plan.slug)
+    return render(
+        request, "plans/plan_form.html", {"form": form, "status_form": status_form, "plan": plan}
+    )
+
+
+@login_required
+def measure_edit(request, slug, code):
+    plan = access.get_plan_for_user(request.user, slug)
+    item = access.get_measure_for_user(request.user, plan, code)
+    access.require(access.can_coordinate_plan(request.user, plan) and item.is_measure)
+    initial = {
+        "measure_type": item.measure_type,
+        "version": item.version,
+        "reporting_organisation": (
+            item.reporting_organisation.key if item.reporting_organisation else None
+        ),
+        **MeasureForm.initial_for("title", item.title),
+        **MeasureForm.initial_for("summary", item.summary),
+    }
+    form = MeasureForm(request.POST or None, initial=initial)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_measure(
+                item,
+                form.measure_data(),
+                acting_user=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.ConflictError as error:
+            conflict = error.current
+        else:
+            messages.success(request, _("The measure is saved."))
+            return redirect("plans:measure", slug=plan.slug, code=item.code)
+    return render(
+        request,
+        "plans/measure_form.html",
+        {"form": form, "plan": plan, "item": item, "conflict": conflict},
+        status=409 if conflict else 200,
+    )
+
+
+@login_required
+def my_work(request):
+    """What the user's role asks of them now: updates to send, updates to review."""
+    related = ("item", "round", "round__plan")
+    return render(
+        request,
+        "plans/my_work.html",
+        {
+            "to_report": access.updates_to_report(request.user)
+            .select_related(*related)
+            .order_by("round__deadline", "item__position")[:200],
+            "to_review": access.updates_to_review(request.user)
+            .select_related(*related)
+            .order_by("submitted_at")[:200],
+        },
+    )

@@ -88,3 +88,16 @@ class SessionTest(Personas):
 
         self.assertTrue(settings.SESSION_SAVE_EVERY_REQUEST)
         self.assertLessEqual(settings.SESSION_COOKIE_AGE, 3600)
+
+
+class PasswordResetTest(Personas):
+    def test_it_mails_a_reset_link_without_telling_whether_the_address_exists(self):
+        from django.core import mail
+
+        known = self.client.post(reverse("account_reset_password"), {"email": "reader@a.test"})
+        unknown = self.client.post(reverse("account_reset_password"), {"email": "nobody@a.test"})
+        self.assertEqual(known.status_code, unknown.status_code)
+        self.assertEqual(
+            [m.to for m in mail.outbox if "reader@a.test" in m.to], [["reader@a.test"]]
+        )
+        self.assertIn("/accounts/password/reset/key/", mail.outbox[0].body)

@@ -22,6 +22,13 @@ MATRIX = {
     "core:healthz": ("", "get", {A: 200, R: 200}),
     "core:set_language": ("", "post", {A: 302, R: 302, D: 302}),
     "plans:list": ("", "get", {A: 200, R: 200, C: 200, CO: 200, CB: 200, D: 200}),
+    "plans:create": ("", "get", {A: LOGIN, R: 403, C: 403, CO: 200, CB: 200, D: 403}),
+    "plans:edit": ("plan", "get", {A: LOGIN, R: 403, C: 403, CO: 200, CB: 403, D: 403}),
+    "plans:measure_edit": ("measure", "get", {A: LOGIN, R: 403, C: 403, CO: 200, CB: 403}),
+    "api:create_plan": ("", "post", {A: 401, R: 403, C: 403, CO: 400}),
+    "api:patch_plan": ("plan", "patch", {A: 401, R: 403, C: 403, CO: 200, CB: 403}),
+    "api:patch_measure": ("measure_id", "patch", {A: 401, R: 403, C: 403, CO: 200, CB: 403}),
+    "plans:my_work": ("", "get", {A: LOGIN, R: 200, C: 200, CO: 200, D: 200}),
     "plans:detail": ("plan", "get", {A: 200, R: 200, C: 200, CO: 200, CB: 200, D: 200}),
     "plans:dashboard": ("plan", "get", {A: 200, R: 200, CO: 200, CB: 200}),
     "plans:export": ("export", "get", {A: 200, R: 200, CO: 200, CB: 200}),
@@ -154,6 +161,12 @@ class UrlMatrixTest(Personas):
             return json.dumps(
                 {"name": "X", "period": "2019", "deadline": self.future().isoformat()}
             )
+        if name == "api:patch_plan":
+            return json.dumps({"period_end": 2020})
+        if name == "api:patch_measure":
+            return json.dumps({"version": self.measure.version})
+        if name == "api:create_plan":
+            return json.dumps({"slug": "x", "title": {}, "period_start": 1, "period_end": 1})
         if name == "api:review_update":
             return json.dumps({"decision": "publish"})
         return None

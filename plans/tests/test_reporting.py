@@ -174,3 +174,74 @@ class ReminderCommandTest(Personas):
             call_command("send_round_reminders", stdout=open("/dev/null", "w"))  # noqa: SIM115
             call_command("send_round_reminders", stdout=open("/dev/null", "w"))  # noqa: SIM115
         self.assertEqual(len(mail.outbox), 2)
+
+
+class HistoryTest(Personas):
+    def publish(self, rnd, percent, status):
+        update = rnd.updates.get(item__code="1.1")
+        services.save_update(
+            update,
+            {"status": status, "percent": percent},
+            acting_user=self.contact_a,
+            expected_version=update.version,
+            submit=True,
+        )
+        services.publish_update(rnd.updates.get(item__code="1.1"), acting_user=self.coordinator)
+
+    def test_it_shows_what_changed_between_rounds_and_by_whom(self):
+        first = services.open_round(
+            self.plan,
+            acting_user=self.coordinator,
+            name="Round one",
+            period="2018",
+            deadline=self.future(),
+        )
+        self.publish(first, 30, "in_progress")
+        second = services.open_round(
+            self.plan,
+            acting_user=self.coordinator,
+            name="Round two",
+            period="2019",
+            deadline=self.future(),
+        )
+        self.assertEqual(second.updates.get(item__code="1.1").percent, 30)  # pre-filled
+        self.publish(second, 100, "completed")
+        self.login(self.reader)
+        page = self.client.get(reverse("plans:measure", args=["plan-a", "1.1"]))
+        self.assertContains(page, "+70 points since the previous round")
+        self.assertContains(page, "was In progress")
+        self.assertContains(page, "reported by contact")
+        body = page.content.decode()
+        self.assertLess(body.index("Round two"), body.index("Round one"))
+
+
+class MyWorkTest(Personas):
+    def test_it_lists_what_each_role_must_do(self):
+        rnd = services.open_round(
+            self.plan,
+            acting_user=self.coordinator,
+            name="R1",
+            period="2018",
+            deadline=self.future(),
+        )
+        self.login(self.contact_a)
+        page = self.client.get(reverse("plans:my_work"))
+        self.assertContains(page, "Item 1.1")
+        self.assertNotContains(page, "Item 1.2")
+        update = rnd.updates.get(item__code="1.1")
+        services.save_update(
+            update,
+            {"status": "in_progress", "percent": 5},
+            acting_user=self.contact_a,
+            expected_version=update.version,
+            submit=True,
+        )
+        self.assertContains(
+            self.client.get(reverse("plans:my_work")), "Nothing to report at the moment."
+        )
+        self.login(self.coordinator)
+        self.assertContains(self.client.get(reverse("plans:my_work")), "Item 1.1")
+        self.login(self.coordinator_b)
+        self.assertContains(
+            self.client.get(reverse("plans:my_work")), "Nothing to review at the moment."
+        )
