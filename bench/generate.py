@@ -563,7 +563,7 @@ def load_rounds(cur: psycopg.Cursor, coordinator_id: int) -> None:
 def load_updates(cur: psycopg.Cursor, coordinator_id: int, contact_id: int) -> None:
     """One update per measure and round. Closed rounds: 98 % published, the rest submitted;
     the open round: 40 % published, 30 % submitted, 20 % draft, 10 % changes requested.
-    Progress grows by 5–16 points a round; 1 % of measures are cancelled from round 3 and
+    Progress grows by 4–12 points a round; 1 % of measures are cancelled from round 3 and
     8 % are delayed while unfinished."""
     rounds = SCALE["rounds_per_plan"]
     cur.execute(
@@ -596,7 +596,7 @@ def load_updates(cur: psycopg.Cursor, coordinator_id: int, contact_id: int) -> N
                CASE state WHEN 'draft' THEN 1 WHEN 'submitted' THEN 2 ELSE 3 END
         FROM (
             SELECT r.id AS round_id, i.id AS item_id, r.opened_at, n, i.id * 16 + n AS seed,
-                   least(100, n * (5 + pg_temp.pick(i.id, 47, 12))) AS percent,
+                   least(100, n * (4 + pg_temp.pick(i.id, 47, 9))) AS percent,
                    CASE WHEN n < {rounds} THEN
                             CASE WHEN pg_temp.pick(i.id * 16 + n, 48, 100) < 98 THEN 'published'
                                  ELSE 'submitted' END
@@ -689,7 +689,7 @@ def load_audit_events(cur: psycopg.Cursor, coordinator_id: int, contact_id: int)
                        'current_progress', jsonb_build_array(0, 1 + pg_temp.pick(g, 3, 99)))
                    WHEN 'plan.exported' THEN jsonb_build_object(
                        'format', jsonb_build_array(NULL, 'xlsx'))
-                   WHEN 'plan_item.updated' THEN jsonb_build_object(
+                   WHEN 'measure.updated' THEN jsonb_build_object(
                        'budget_text', jsonb_build_array('', 'to be determined'))
                    ELSE '{{}}'::jsonb END,
                '', md5(g::text), inet '10.0.0.0' + pg_temp.pick(g, 4, 65536),
@@ -703,7 +703,7 @@ def load_audit_events(cur: psycopg.Cursor, coordinator_id: int, contact_id: int)
                 SELECT CASE
                     WHEN b < 40 THEN 'update.saved' WHEN b < 60 THEN 'update.submitted'
                     WHEN b < 75 THEN 'update.published' WHEN b < 85 THEN 'user.logged_in'
-                    WHEN b < 90 THEN 'plan.exported' WHEN b < 95 THEN 'plan_item.updated'
+                    WHEN b < 90 THEN 'plan.exported' WHEN b < 95 THEN 'measure.updated'
                     WHEN b < 98 THEN 'round.opened' WHEN b < 99 THEN 'user.login_failed'
                     ELSE 'audit.searched' END AS action,
                        CASE

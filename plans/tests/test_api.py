@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 from django.test import override_settings
+from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.models import TokenScope
@@ -227,3 +228,38 @@ class OpenApiSnapshotTest(Personas):
         response = self.client.get("/api/v1/docs")
         self.assertContains(response, "/static/ninja/swagger-ui-bundle.js")
         self.assertNotContains(response, "cdn.")
+
+
+class NulCharacterTest(Personas):
+    """PostgreSQL refuses NUL characters in text: they must give a 400, never a 500."""
+
+    def test_it_refuses_nul_in_query_and_path(self):
+        for url in (
+            "/api/v1/measures?q=a%00b",
+            "/api/v1/plans/a%00b",
+            "/plans/?q=%00",
+            "/plans/plan-a/?q=x%00",
+        ):
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url).status_code, 400)
+
+    def test_it_refuses_nul_in_json_and_form_bodies(self):
+        self.login(self.coordinator)
+        response = self.client.patch(
+            f"/api/v1/measures/{self.measure.pk}",
+            content_type="application/json",
+            data='{"version": 1, "reporting_organisation": "a\\u0000b"}',
+        )
+        self.assertEqual(response.status_code, 400)
+        response = self.client.post(
+            reverse("plans:measure_edit", args=["plan-a", "1.1"]),
+            {
+                "title_en": "x",
+                "measure_type": "B",
+                "version": "1",
+                "reporting_organisation": "a\x00b",
+            },
+        )
+        self.assertEqual(response.status_code, 400)
+        self.measure.refresh_from_db()
+        self.assertEqual(self.measure.title["en"], "Item 1.1")

@@ -3,6 +3,8 @@ no 5xx, and every documented response matches its schema."""
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
@@ -22,7 +24,18 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def read_token(db):
+def same_connection():
+    """Requests go straight to the WSGI app: keep Django from closing the test's database
+    connection at the end of each one (its test client does the same)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def read_token(db, same_connection):
     sync_role_groups()
     org = make_org("agency-a", "Agency A")
     coordinator = make_user("c@a.test", org, Role.PLAN_COORDINATOR)
