@@ -71,6 +71,22 @@ def record_reads(
     )
 
 
+def save_changes(
+    obj: models.Model, values: dict[str, Any], *, action: str, actor, before_save=None
+) -> dict[str, list[Any]]:
+    """Set the fields whose value differs, save and record `action` with the changes.
+    Nothing is written when nothing differs. Call inside the service's transaction."""
+    changes = diff(obj, values)
+    if changes:
+        for field, (_old, new) in changes.items():
+            setattr(obj, field, new)
+        if before_save is not None:
+            before_save()
+        obj.save()
+        record(action, actor=actor, target=obj, changes=changes)
+    return changes
+
+
 def diff(obj: models.Model, new_values: dict[str, Any]) -> dict[str, list[Any]]:
     """The fields whose value would change, as {field: [old, new]}."""
     return {

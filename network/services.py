@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from audit.services import record
+from audit.services import record, save_changes
 from core import i18n
 from network.models import Organisation
 
@@ -29,11 +29,11 @@ def upsert_organisation(
                 changes={field: [None, value] for field, value in new_values.items()},
             )
             return org
-        changes = {f: [getattr(org, f), v] for f, v in new_values.items() if getattr(org, f) != v}
-        if changes:
-            for field, value in new_values.items():
-                setattr(org, field, value)
-            org.refresh_search_text()
-            org.save()
-            record("organisation.updated", actor=acting_user, target=org, changes=changes)
+        save_changes(
+            org,
+            new_values,
+            action="organisation.updated",
+            actor=acting_user,
+            before_save=org.refresh_search_text,
+        )
         return org

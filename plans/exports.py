@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from audit.services import record
 from core.i18n import content_languages
 from plans import access
-from plans.models import MeasureActor, MeasureMinister
+from plans.models import BUDGET_LINE_FIELDS, MeasureActor, MeasureMinister
 
 LANGS = content_languages()
 COLUMNS = [
@@ -37,22 +37,10 @@ COLUMNS = [
     "status",
     "progress",
 ]
-BUDGET_FIELDS = [
-    "mode",
-    "amount",
-    "currency",
-    "periodicity",
-    "period_start",
-    "period_end",
-    "source",
-    "fte",
-    "label",
-    "original_text",
-]
 
 
 def _budget_line(line) -> dict:
-    values = {f: getattr(line, f) for f in BUDGET_FIELDS}
+    values = {f: getattr(line, f) for f in BUDGET_LINE_FIELDS}
     for f in ("amount", "fte"):
         values[f] = None if values[f] is None else str(values[f])
     return values

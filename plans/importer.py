@@ -10,11 +10,12 @@ from typing import Any
 
 from django.db import transaction
 
-from audit.services import record
+from audit.services import record, save_changes
 from core import i18n
 from network.models import Organisation
 from network.services import upsert_organisation
 from plans.models import (
+    BUDGET_LINE_FIELDS,
     ActorRole,
     BudgetLine,
     ItemKind,
@@ -25,19 +26,6 @@ from plans.models import (
     PlanItem,
 )
 
-BUDGET_FIELDS = (
-    "mode",
-    "amount",
-    "currency",
-    "periodicity",
-    "period_start",
-    "period_end",
-    "source",
-    "fte",
-    "label",
-    "original_text",
-)
-
 
 def _decimal(value: Any) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value)).quantize(Decimal("0.01"))
@@ -46,7 +34,7 @@ def _decimal(value: Any) -> Decimal | None:
 def _budget_key(line: dict) -> tuple:
     return tuple(
         _decimal(line.get(f)) if f in ("amount", "fte") else (line.get(f) or None)
-        for f in BUDGET_FIELDS
+        for f in BUDGET_LINE_FIELDS
     )
 
 
@@ -111,12 +99,7 @@ def _upsert_plan(data: dict, orgs: dict[str, Organisation], acting_user) -> Plan
         plan = Plan.objects.create(slug=data["slug"], **values)
         record("plan.created", actor=acting_user, target=plan, changes={"slug": [None, plan.slug]})
         return plan
-    changes = {f: [getattr(plan, f), v] for f, v in values.items() if getattr(plan, f) != v}
-    if changes:
-        for field, value in values.items():
-            setattr(plan, field, value)
-        plan.save()
-        record("plan.updated", actor=acting_user, target=plan, changes=changes)
+    save_changes(plan, values, action="plan.updated", actor=acting_user)
     return plan
 
 
@@ -144,13 +127,13 @@ def upsert_item(
             changes={"code": [None, item.code], "kind": [None, kind]},
         )
         return item
-    changes = {f: [getattr(item, f), v] for f, v in values.items() if getattr(item, f) != v}
-    if changes:
-        for field, value in values.items():
-            setattr(item, field, value)
-        item.refresh_search_text()
-        item.save()
-        record("plan_item.updated", actor=acting_user, target=item, changes=changes)
+    save_changes(
+        item,
+        values,
+        action="plan_item.updated",
+        actor=acting_user,
+        before_save=item.refresh_search_text,
+    )
     return item
 
 
@@ -207,7 +190,9 @@ def sync_measure_details(
         changes["ministers"] = [len(current_ministers), len(wanted_ministers)]
 
     wanted_lines = data.get("budget_lines", [])
-    current_lines = [{f: getattr(b, f) for f in BUDGET_FIELDS} for b in item.budget_lines.all()]
+    current_lines = [
+        {f: getattr(b, f) for f in BUDGET_LINE_FIELDS} for b in item.budget_lines.all()
+    ]
     if [_budget_key(b) for b in current_lines] != [_budget_key(b) for b in wanted_lines]:
         item.budget_lines.all().delete()
         BudgetLine.objects.bulk_create(

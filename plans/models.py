@@ -35,7 +35,7 @@ class Plan(models.Model):
         _("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT
     )
     created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("plan")
@@ -232,6 +232,21 @@ class Periodicity(models.TextChoices):
     ONE_OFF = "one_off", _("One-off")
     PER_YEAR = "per_year", _("Per year")
     PER_DOSSIER = "per_dossier", _("Per dossier")
+
+
+# The fields of a budget line that exports, imports and the API carry.
+BUDGET_LINE_FIELDS = (
+    "mode",
+    "amount",
+    "currency",
+    "periodicity",
+    "period_start",
+    "period_end",
+    "source",
+    "fte",
+    "label",
+    "original_text",
+)
 
 
 class BudgetLine(models.Model):

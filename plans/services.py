@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from audit.services import diff, record
+from audit.services import diff, record, save_changes
 from core import i18n
 from plans.models import (
     CompletionLevel,
@@ -46,12 +46,7 @@ def set_plan_status(plan: Plan, status: str, *, acting_user) -> Plan:
     if status not in PlanStatus.values:
         raise ValidationError({"status": _("Unknown status.")})
     with transaction.atomic():
-        changes = diff(plan, {"status": status})
-        if changes:
-            plan.status = status
-            plan.updated_at = timezone.now()
-            plan.save(update_fields=["status", "updated_at"])
-            record("plan.status_changed", actor=acting_user, target=plan, changes=changes)
+        save_changes(plan, {"status": status}, action="plan.status_changed", actor=acting_user)
     return plan
 
 
@@ -400,13 +395,7 @@ def update_plan(plan: Plan, data: dict[str, Any], *, acting_user) -> Plan:
         "period_end": data["period_end"],
     }
     with transaction.atomic():
-        changes = diff(plan, values)
-        if changes:
-            for field, value in values.items():
-                setattr(plan, field, value)
-            plan.updated_at = timezone.now()
-            plan.save()
-            record("plan.updated", actor=acting_user, target=plan, changes=changes)
+        save_changes(plan, values, action="plan.updated", actor=acting_user)
     return plan
 
 

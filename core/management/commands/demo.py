@@ -15,7 +15,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import User
 from accounts.roles import PERSONAL_DATA_ROLES, Role, sync_role_groups
@@ -233,7 +233,10 @@ class Command(BaseCommand):
             f"authenticator app: {DEMO_TOTP_SECRET}"
         )
         out.write("")
-        for email, _name, org, role in DEMO_USERS:
+        with translation.override("en"):
+            labels = [str(Role(role).label) for _e, _n, _o, role in DEMO_USERS]
+        width = max(len(label) for label in labels) + 2
+        for (email, _name, org, role), label in zip(DEMO_USERS, labels, strict=True):
             star = "*" if role in PERSONAL_DATA_ROLES else " "
-            out.write(f" {star} {Role(role).label!s:<26} {email:<36} ({org})")
+            out.write(f" {star} {label:<{width}}{email:<36} ({org})")
         out.write("")
