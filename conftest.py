@@ -2,9 +2,8 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _test_defaults(settings, tmp_path):
-    """Mail stays in memory, uploads in a temporary folder; pages answer in English unless a
-    test asks otherwise."""
-    settings.MEDIA_ROOT = tmp_path / "media"
+def _test_defaults(settings):
+    """Mail stays in memory; pages answer in English unless a test asks otherwise.
+    (Uploads go to a temporary folder: see MEDIA_ROOT in the settings.)"""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.LANGUAGE_CODE = "en"

@@ -55,7 +55,18 @@ class RequireMFAMiddleware:
     """Users whose role can see personal data must set up a second factor before anything
     else. allauth has no such switch; it only asks for the factor once one exists."""
 
-    ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/jsi18n/", "/healthz")
+    # Only what it takes to set up the factor or leave: not the profile, where API tokens
+    # are made.
+    ALLOWED_PREFIXES = (
+        "/accounts/2fa/",
+        "/accounts/login/",
+        "/accounts/logout/",
+        "/accounts/reauthenticate/",
+        "/accounts/password/reset/",
+        "/language",
+        "/static/",
+        "/healthz",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response

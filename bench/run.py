@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ P95_TARGET_MS = 100.0
 RATIO_TARGETS = {"list": 2.0, "detail": 1.5}
 GUNICORN_WORKERS = 4
 GUNICORN_THREADS = 2
+BARRIER_SECONDS = 300  # a client that fails before the start releases the others
 COUNTED_TABLES = [
     "network_organisation",
     "accounts_user",
@@ -87,6 +89,14 @@ class Latencies:
     @property
     def p95(self) -> float:
         return percentile(self.samples, 95)
+
+    @property
+    def count(self) -> str:
+        """The number of samples, and the failures by kind: "199 (failed: 1 × 500)"."""
+        if not self.errors:
+            return str(len(self.samples))
+        kinds = ", ".join(f"{n} × {kind}" for kind, n in Counter(self.errors).items())
+        return f"{len(self.samples)} (failed: {kinds})"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -192,7 +202,7 @@ def gunicorn(env: dict[str, str], log_path: Path) -> Iterator[int]:
         f"--workers={GUNICORN_WORKERS}",
         "--worker-class=gthread",
         f"--threads={GUNICORN_THREADS}",
-        "--keep-alive=5",
+        "--keep-alive=60",  # clients wait for each other between warm-up and measurement
         "--log-level=warning",
     ]
     with log_path.open("w") as log:
@@ -256,7 +266,7 @@ def measure_http(
     each client stops early once `seconds` have passed."""
     per_client = math.ceil(requests / clients)
     warmup_per_client = math.ceil(warmup / clients)
-    start = threading.Barrier(clients)
+    start = threading.Barrier(clients, timeout=BARRIER_SECONDS)
     samples: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -293,11 +303,23 @@ def measure_http(
 
 
 def run_threads(target, count: int) -> None:
-    threads = [threading.Thread(target=target) for _ in range(count)]
+    """Run target in count threads at once; re-raise the first exception one of them hit."""
+    failures: list[BaseException] = []
+
+    def guarded() -> None:
+        try:
+            target()
+        except BaseException as error:
+            failures.append(error)
+            raise
+
+    threads = [threading.Thread(target=guarded) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise failures[0]
 
 
 # --- SQL ------------------------------------------------------------------------------------
@@ -348,7 +370,7 @@ def replay(
     sums: list[float] = []
     per_statement: list[list[float]] = [[] for _ in statements]
     lock = threading.Lock()
-    start = threading.Barrier(clients)
+    start = threading.Barrier(clients, timeout=BARRIER_SECONDS)
 
     def client() -> None:
         with psycopg.connect(url, cursor_factory=psycopg.ClientCursor, autocommit=True) as conn:
@@ -442,17 +464,15 @@ def results_table(cases: list[Case], floor: Latencies) -> list[str]:
     ]
     for case in cases:
         ratio50, ratio95, met = verdict(case, floor)
-        errors = f" ({len(case.http.errors)} errors)" if case.http.errors else ""
         rows.append(
-            f"| {case.page.label} | {len(case.page.statements)} | {len(case.http.samples)}"
-            f"{errors} | {ms(case.http.p50)} | {ms(case.http.p95)} "
+            f"| {case.page.label} | {len(case.page.statements)} | {case.http.count} "
+            f"| {ms(case.http.p50)} | {ms(case.http.p95)} "
             f"| {ms(statistics.median(case.sql))} | {ms(percentile(case.sql, 95))} "
             f"| {ms(floor.p50)} | {ms(floor.p95)} | {ratio50:.2f} | {ratio95:.2f} "
             f"| ≤ {RATIO_TARGETS[case.page.kind]} | {met} |"
         )
-    errors = f" ({len(floor.errors)} errors)" if floor.errors else ""
     rows.append(
-        f"| GET /healthz (floor) | 1 | {len(floor.samples)}{errors} | {ms(floor.p50)} "
+        f"| GET /healthz (floor) | 1 | {floor.count} | {ms(floor.p50)} "
         f"| {ms(floor.p95)} | | | | | | | | |"
     )
     return rows
@@ -478,6 +498,7 @@ def write_results(
     floors: dict[int, Latencies],
     cases: dict[int, list[Case]],
     started: float,
+    load_at_start: float,
 ) -> None:
     import django
 
@@ -491,6 +512,9 @@ def write_results(
         "## Machine",
         "",
         *(f"- {name}: {value}" for name, value in machine().items()),
+        f"- Load average (1 min) at the start and the end of the measurement: "
+        f"{load_at_start:.1f} and {os.getloadavg()[0]:.1f} (the end includes the benchmark's own "
+        "load; a high start means other work shared the CPUs)",
         f"- PostgreSQL {pg['server_version']} on 127.0.0.1 (shared_buffers {pg['shared_buffers']}"
         f", work_mem {pg['work_mem']}), database {pg['size']}",
         f"- Django {django.get_version()}, gunicorn {GUNICORN_WORKERS} workers × "
@@ -543,7 +567,7 @@ def main() -> None:
 
     url = generate.database_url()
     ensure_data(args.generate)
-    started = time.monotonic()
+    started, load_at_start = time.monotonic(), os.getloadavg()[0]
     pages = pages_under_test(url)
     counts = table_counts(url)
     floors: dict[int, Latencies] = {}
@@ -572,7 +596,7 @@ def main() -> None:
                         f"SQL p50 {ms(statistics.median(sums))} ms",
                         flush=True,
                     )
-    write_results(args, url, counts, floors, cases, started)
+    write_results(args, url, counts, floors, cases, started, load_at_start)
     print(f"wrote {RESULTS.relative_to(BASE_DIR)}")
 
 

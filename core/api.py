@@ -17,8 +17,11 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str):
         user = authenticate_token(token)
-        if user is not None:
-            request.user = user
+        if user is None:
+            return None
+        if requires_mfa(user) and not has_second_factor(user):
+            return None  # the role now needs a second factor the account lacks
+        request.user = user
         return user
 
 

@@ -25,6 +25,11 @@ urlpatterns = [
     ),
     path("<slug:slug>/rounds/<int:round_id>/updates/<str:code>/", views.update_edit, name="update"),
     path(
+        "<slug:slug>/rounds/<int:round_id>/updates/<str:code>/files/<int:file_id>",
+        views.evidence_download,
+        name="evidence",
+    ),
+    path(
         "<slug:slug>/rounds/<int:round_id>/updates/<str:code>/review/",
         views.update_review,
         name="update_review",

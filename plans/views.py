@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -419,3 +419,20 @@ def my_work(request):
             .order_by("submitted_at")[:200],
         },
     )
+
+
+@login_required
+def evidence_download(request, slug, round_id, code, file_id):
+    plan = access.get_plan_for_user(request.user, slug)
+    rnd = access.get_round_for_user(request.user, plan, round_id)
+    update = access.get_update_for_user(request.user, rnd, code)
+    evidence = update.files.filter(pk=file_id).first()
+    if evidence is None:
+        raise Http404
+    record(
+        "update.evidence_downloaded",
+        actor=request.user,
+        target=update,
+        changes={"file": [None, evidence.name]},
+    )
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)

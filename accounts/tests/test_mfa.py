@@ -1,6 +1,7 @@
 import time
 
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts.middleware import LOGIN_AT_KEY
@@ -101,3 +102,24 @@ class PasswordResetTest(Personas):
             [m.to for m in mail.outbox if "reader@a.test" in m.to], [["reader@a.test"]]
         )
         self.assertIn("/accounts/password/reset/key/", mail.outbox[0].body)
+
+
+class MfaLoopholeTest(Personas):
+    def test_it_keeps_a_user_without_factor_away_from_token_creation(self):
+        officer = make_user("officer@a.test", self.org_a, Role.REFERRAL_OFFICER)
+        self.login(officer)
+        response = self.client.post(
+            reverse("accounts:token_create"), {"name": "x", "scope": "read"}
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertFalse(officer.api_tokens.exists())
+
+    def test_it_refuses_a_token_whose_owner_now_lacks_the_factor(self):
+        from accounts.services import create_api_token
+
+        _token, secret = create_api_token(self.reader, name="x", scope="read")
+        self.reader.groups.add(Group.objects.get(name=Role.REFERRAL_OFFICER))
+        response = self.client.get(
+            "/api/v1/plans/plan-a/rounds", HTTP_AUTHORIZATION=f"Bearer {secret}"
+        )
+        self.assertEqual(response.status_code, 401)

@@ -46,6 +46,7 @@ MATRIX = {
         {A: LOGIN, R: 404, C: 200, CO: 200, CB: 404},
     ),
     "plans:update": ("update", "get", {A: LOGIN, R: 404, C: 200, CO: 200, CB: 404, D: 404}),
+    "plans:evidence": ("evidence", "get", {A: LOGIN, R: 404, C: 200, CO: 200, CB: 404}),
     "plans:update_review": ("update", "post", {A: LOGIN, R: 404, C: 403, CO: 302, CB: 404, D: 404}),
     "audit:search": ("", "get", {A: LOGIN, R: 403, C: 403, CO: 403, CB: 403, D: 200}),
     "audit:export": ("", "get", {A: LOGIN, R: 403, C: 403, CO: 403, D: 200}),
@@ -127,8 +128,15 @@ class UrlMatrixTest(Personas):
         from accounts.services import create_api_token
 
         cls.token, _secret = create_api_token(cls.contact_a, name="t", scope="read")
+        from django.core.files.base import ContentFile
+
         from plans.models import PlanImport
 
+        cls.evidence = services.attach_evidence(
+            cls.round.updates.get(item__code="1.1"),
+            ContentFile(b"report", name="report.txt"),
+            acting_user=cls.contact_a,
+        )
         cls.plan_import = PlanImport.objects.create(
             plan=cls.plan, filename="x.csv", created_by=cls.coordinator
         )
@@ -148,6 +156,12 @@ class UrlMatrixTest(Personas):
             "update": {"slug": "plan-a", "round_id": self.round.pk, "code": "1.1"},
             "update_id": {"round_id": self.round.pk, "code": "1.1"},
             "token": {"token_id": self.token.pk},
+            "evidence": {
+                "slug": "plan-a",
+                "round_id": self.round.pk,
+                "code": "1.1",
+                "file_id": self.evidence.pk,
+            },
             "pk": {"pk": 999999},
             "reset_key": {"uidb36": "1", "key": "bad-key"},
             "email_key": {"key": "bad-key"},
