@@ -16,6 +16,7 @@ from core.forms import raise_form_errors
 from plans import access, services, tree
 from plans.forms import (
     ImportForm,
+    IndicatorForm,
     MeasureForm,
     OpenRoundForm,
     PlanForm,
@@ -201,23 +202,24 @@ class MeasureOut(Schema):
 
     @staticmethod
     def resolve_indicators(obj):
-        return [
-            {
-                "id": i.pk,
-                "name": i18n.pick(i.name),
-                "unit": i.unit,
-                "baseline": i.baseline,
-                "baseline_year": i.baseline_year,
-                "target": i.target,
-                "target_year": i.target_year,
-                "values": list(i.values.all()),
-            }
-            for i in obj.indicators.all()
-        ]
+        return [_indicator_out(i) for i in obj.indicators.all()]
 
     @staticmethod
     def resolve_translations(obj):
         return {"title": obj.title, "summary": obj.summary}
+
+
+def _indicator_out(indicator) -> dict:
+    return {
+        "id": indicator.pk,
+        "name": i18n.pick(indicator.name),
+        "unit": indicator.unit,
+        "baseline": indicator.baseline,
+        "baseline_year": indicator.baseline_year,
+        "target": indicator.target,
+        "target_year": indicator.target_year,
+        "values": list(indicator.values.all()),
+    }
 
 
 def _measure_queryset(qs):
@@ -622,3 +624,81 @@ def patch_measure(request, measure_id: int, payload: MeasurePatch):
         item, form.measure_data(), acting_user=request.auth, expected_version=payload.version
     )
     return get_object_or_404(_measure_queryset(PlanItem.objects.all()), pk=item.pk)
+
+
+class IndicatorIn(Schema):
+    name: Translations
+    unit: str = ""
+    baseline: Decimal | None = None
+    baseline_year: int | None = None
+    target: Decimal | None = None
+    target_year: int | None = None
+
+
+def _indicator_form(payload: IndicatorIn) -> IndicatorForm:
+    data = {f"name_{code}": value for code, value in payload.name.dict().items()}
+    for field in ("unit", "baseline", "baseline_year", "target", "target_year"):
+        value = getattr(payload, field)
+        data[field] = "" if value is None else str(value)
+    form = IndicatorForm(data)
+    raise_form_errors(form)
+    return form
+
+
+def _coordinated_measure(request, measure_id: int) -> PlanItem:
+    plans = access.visible_plans(request.auth)
+    item = get_object_or_404(
+        PlanItem.objects.filter(kind=ItemKind.MEASURE, plan__in=plans), pk=measure_id
+    )
+    access.require(access.can_coordinate_plan(request.auth, item.plan))
+    return item
+
+
+@router.post(
+    "/measures/{measure_id}/indicators",
+    response={201: IndicatorOut},
+    auth=AUTHENTICATED,
+    summary="Add an indicator to a measure (coordinators)",
+)
+def create_indicator(request, measure_id: int, payload: IndicatorIn):
+    require_write(request)
+    item = _coordinated_measure(request, measure_id)
+    indicator = services.save_indicator(
+        item, _indicator_form(payload).indicator_data(), acting_user=request.auth
+    )
+    return Status(201, _indicator_out(indicator))
+
+
+@router.put(
+    "/measures/{measure_id}/indicators/{indicator_id}",
+    response=IndicatorOut,
+    auth=AUTHENTICATED,
+    summary="Change an indicator (coordinators)",
+)
+def put_indicator(request, measure_id: int, indicator_id: int, payload: IndicatorIn):
+    require_write(request)
+    item = _coordinated_measure(request, measure_id)
+    indicator = get_object_or_404(item.indicators.all(), pk=indicator_id)
+    services.save_indicator(
+        item,
+        _indicator_form(payload).indicator_data(),
+        acting_user=request.auth,
+        indicator=indicator,
+    )
+    indicator.refresh_from_db()
+    return _indicator_out(indicator)
+
+
+@router.delete(
+    "/measures/{measure_id}/indicators/{indicator_id}",
+    response={204: None},
+    auth=AUTHENTICATED,
+    summary="Delete an indicator (coordinators)",
+)
+def delete_indicator(request, measure_id: int, indicator_id: int):
+    require_write(request)
+    item = _coordinated_measure(request, measure_id)
+    services.delete_indicator(
+        get_object_or_404(item.indicators.all(), pk=indicator_id), acting_user=request.auth
+    )
+    return Status(204, None)

@@ -332,3 +332,38 @@ class MeasureForm(TranslatedForm):
             "measure_type": self.cleaned_data["measure_type"],
             "reporting_organisation": self.cleaned_data["reporting_organisation"],
         }
+
+
+class IndicatorForm(TranslatedForm):
+    unit = forms.CharField(label=_("Unit"), required=False, max_length=40)
+    baseline = forms.DecimalField(
+        label=_("Baseline"), required=False, max_digits=14, decimal_places=2
+    )
+    baseline_year = forms.IntegerField(
+        label=_("Baseline year"), required=False, min_value=1990, max_value=2100
+    )
+    target = forms.DecimalField(label=_("Target"), required=False, max_digits=14, decimal_places=2)
+    target_year = forms.IntegerField(
+        label=_("Target year"), required=False, min_value=1990, max_value=2100
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_translated("name", _("Name"), required_one=True, max_length=300)
+        self.order_fields([f"name_{code}" for code, _l in settings.LANGUAGES])
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("baseline_year"), data.get("target_year")
+        if start and end and start > end:
+            self.add_error("target_year", _("The target year cannot come before the baseline."))
+        return data
+
+    def indicator_data(self) -> dict:
+        return {
+            "name": self.translations("name"),
+            **{
+                f: self.cleaned_data[f]
+                for f in ("unit", "baseline", "baseline_year", "target", "target_year")
+            },
+        }

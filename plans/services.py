@@ -19,6 +19,7 @@ from plans.models import (
     CompletionLevel,
     EvaluationEntry,
     Evidence,
+    Indicator,
     IndicatorValue,
     ItemKind,
     Plan,
@@ -423,3 +424,35 @@ def update_measure(
             current.save()
             record("measure.updated", actor=acting_user, target=current, changes=changes)
     return current
+
+
+def save_indicator(
+    item: PlanItem, data: dict[str, Any], *, acting_user, indicator: Indicator | None = None
+) -> Indicator:
+    """Create an indicator of a measure, or change one."""
+    values = {**data, "name": i18n.clean_translations(data["name"])}
+    with transaction.atomic():
+        if indicator is None:
+            indicator = Indicator.objects.create(
+                item=item, position=item.indicators.count(), **values
+            )
+            record(
+                "indicator.created",
+                actor=acting_user,
+                target=indicator,
+                changes={"measure": [None, item.code]},
+            )
+        else:
+            save_changes(indicator, values, action="indicator.updated", actor=acting_user)
+    return indicator
+
+
+def delete_indicator(indicator: Indicator, *, acting_user) -> None:
+    with transaction.atomic():
+        record(
+            "indicator.deleted",
+            actor=acting_user,
+            target=indicator,
+            changes={"measure": [indicator.item.code, None]},
+        )
+        indicator.delete()

@@ -15,6 +15,16 @@ urlpatterns = [
     path("<slug:slug>/import/<int:import_id>/", views.import_status, name="import_status"),
     path("<slug:slug>/measures/<str:code>/", views.measure_detail, name="measure"),
     path("<slug:slug>/measures/<str:code>/edit/", views.measure_edit, name="measure_edit"),
+    path(
+        "<slug:slug>/measures/<str:code>/indicators/new/",
+        views.indicator_edit,
+        name="indicator_new",
+    ),
+    path(
+        "<slug:slug>/measures/<str:code>/indicators/<int:indicator_id>/",
+        views.indicator_edit,
+        name="indicator_edit",
+    ),
     path("<slug:slug>/rounds/new/", views.round_open, name="round_open"),
     path("<slug:slug>/rounds/<int:round_id>/", views.round_detail, name="round"),
     path("<slug:slug>/rounds/<int:round_id>/evaluation/", views.evaluation, name="evaluation"),

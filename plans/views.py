@@ -18,6 +18,7 @@ from plans.forms import (
     EvaluationForm,
     EvidenceFileForm,
     ImportForm,
+    IndicatorForm,
     MeasureForm,
     OpenRoundForm,
     PlanForm,
@@ -436,3 +437,38 @@ def evidence_download(request, slug, round_id, code, file_id):
         changes={"file": [None, evidence.name]},
     )
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
+
+
+@login_required
+def indicator_edit(request, slug, code, indicator_id=None):
+    plan = access.get_plan_for_user(request.user, slug)
+    item = access.get_measure_for_user(request.user, plan, code)
+    access.require(access.can_coordinate_plan(request.user, plan) and item.is_measure)
+    indicator = None
+    if indicator_id is not None:
+        indicator = item.indicators.filter(pk=indicator_id).first()
+        if indicator is None:
+            raise Http404
+    initial = {}
+    if indicator is not None:
+        initial = {
+            f: getattr(indicator, f)
+            for f in ("unit", "baseline", "baseline_year", "target", "target_year")
+        }
+        initial.update(IndicatorForm.initial_for("name", indicator.name))
+    form = IndicatorForm(request.POST or None, initial=initial)
+    if request.method == "POST" and "delete" in request.POST and indicator is not None:
+        services.delete_indicator(indicator, acting_user=request.user)
+        messages.success(request, _("The indicator is deleted."))
+        return redirect("plans:measure", slug=plan.slug, code=item.code)
+    if request.method == "POST" and form.is_valid():
+        services.save_indicator(
+            item, form.indicator_data(), acting_user=request.user, indicator=indicator
+        )
+        messages.success(request, _("The indicator is saved."))
+        return redirect("plans:measure", slug=plan.slug, code=item.code)
+    return render(
+        request,
+        "plans/indicator_form.html",
+        {"plan": plan, "item": item, "form": form, "indicator": indicator},
+    )

@@ -29,6 +29,11 @@ MATRIX = {
     "api:patch_plan": ("plan", "patch", {A: 401, R: 403, C: 403, CO: 200, CB: 403}),
     "api:patch_measure": ("measure_id", "patch", {A: 401, R: 403, C: 403, CO: 200, CB: 403}),
     "plans:my_work": ("", "get", {A: LOGIN, R: 200, C: 200, CO: 200, D: 200}),
+    "plans:indicator_new": ("measure", "get", {A: LOGIN, R: 403, C: 403, CO: 200, CB: 403}),
+    "plans:indicator_edit": ("indicator", "get", {A: LOGIN, R: 403, C: 403, CO: 200, CB: 403}),
+    "api:create_indicator": ("measure_id", "post", {A: 401, R: 403, C: 403, CO: 400, CB: 403}),
+    "api:put_indicator": ("indicator_id", "put", {A: 401, R: 403, C: 403, CO: 400, CB: 403}),
+    "api:delete_indicator": ("indicator_id", "delete", {A: 401, R: 403, C: 403, CO: 204, CB: 403}),
     "plans:detail": ("plan", "get", {A: 200, R: 200, C: 200, CO: 200, CB: 200, D: 200}),
     "plans:dashboard": ("plan", "get", {A: 200, R: 200, CO: 200, CB: 200}),
     "plans:export": ("export", "get", {A: 200, R: 200, CO: 200, CB: 200}),
@@ -137,6 +142,9 @@ class UrlMatrixTest(Personas):
             ContentFile(b"report", name="report.txt"),
             acting_user=cls.contact_a,
         )
+        from plans.models import Indicator
+
+        cls.indicator = Indicator.objects.create(item=cls.measure, name={"en": "Reached"})
         cls.plan_import = PlanImport.objects.create(
             plan=cls.plan, filename="x.csv", created_by=cls.coordinator
         )
@@ -156,6 +164,8 @@ class UrlMatrixTest(Personas):
             "update": {"slug": "plan-a", "round_id": self.round.pk, "code": "1.1"},
             "update_id": {"round_id": self.round.pk, "code": "1.1"},
             "token": {"token_id": self.token.pk},
+            "indicator": {"slug": "plan-a", "code": "1.1", "indicator_id": self.indicator.pk},
+            "indicator_id": {"measure_id": self.measure.pk, "indicator_id": self.indicator.pk},
             "evidence": {
                 "slug": "plan-a",
                 "round_id": self.round.pk,
@@ -175,6 +185,8 @@ class UrlMatrixTest(Personas):
             return json.dumps(
                 {"name": "X", "period": "2019", "deadline": self.future().isoformat()}
             )
+        if name in ("api:create_indicator", "api:put_indicator"):
+            return json.dumps({"name": {}})
         if name == "api:patch_plan":
             return json.dumps({"period_end": 2020})
         if name == "api:patch_measure":

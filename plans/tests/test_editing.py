@@ -200,3 +200,76 @@ class PlanApiWriteTest(Personas):
             user=self.contact_a,
         )
         self.assertEqual(response.status_code, 403)
+
+
+class IndicatorTest(Personas):
+    def test_it_lets_the_coordinator_add_edit_and_delete_an_indicator(self):
+        self.login(self.coordinator)
+        new = reverse("plans:indicator_new", args=["plan-a", "1.1"])
+        response = self.client.post(
+            new,
+            {
+                "name_en": "Schools reached",
+                "target": "120",
+                "target_year": "2019",
+                "baseline": "0",
+                "baseline_year": "2017",
+            },
+        )
+        self.assertRedirects(response, reverse("plans:measure", args=["plan-a", "1.1"]))
+        indicator = self.measure.indicators.get()
+        self.assertEqual((indicator.name, indicator.target), ({"en": "Schools reached"}, 120))
+        edit = reverse("plans:indicator_edit", args=["plan-a", "1.1", indicator.pk])
+        self.client.post(edit, {"name_en": "Schools reached", "target": "150"})
+        indicator.refresh_from_db()
+        self.assertEqual(indicator.target, 150)
+        self.client.post(edit, {"delete": "1"})
+        self.assertFalse(self.measure.indicators.exists())
+        actions = list(
+            AuditEvent.objects.filter(action__startswith="indicator.")
+            .order_by("pk")
+            .values_list("action", flat=True)
+        )
+        self.assertEqual(actions, ["indicator.created", "indicator.updated", "indicator.deleted"])
+
+    def test_it_refuses_bad_indicator_input_and_other_people(self):
+        self.login(self.coordinator)
+        new = reverse("plans:indicator_new", args=["plan-a", "1.1"])
+        response = self.client.post(
+            new, {"name_en": "", "target": "lots", "baseline_year": "2019", "target_year": "2017"}
+        )
+        self.assertContains(response, "Fill in at least one language.")
+        self.assertContains(response, "Enter a number.")
+        self.assertContains(response, "The target year cannot come before the baseline.")
+        self.login(self.contact_a)
+        self.assertEqual(self.client.post(new, {"name_en": "x"}).status_code, 403)
+        self.assertFalse(self.measure.indicators.exists())
+
+    def test_it_manages_indicators_through_the_api(self):
+        _token, secret = create_api_token(self.coordinator, name="t", scope="read_write")
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+        url = f"/api/v1/measures/{self.measure.pk}/indicators"
+        created = self.client.post(
+            url,
+            data=json.dumps({"name": {"nl": "Bereikte scholen"}, "target": "80"}),
+            content_type="application/json",
+            **auth,
+        )
+        self.assertEqual(created.status_code, 201, created.content)
+        indicator_id = created.json()["id"]
+        changed = self.client.put(
+            f"{url}/{indicator_id}",
+            data=json.dumps({"name": {"nl": "Bereikte scholen"}, "target": "90"}),
+            content_type="application/json",
+            **auth,
+        )
+        self.assertEqual(changed.json()["target"], "90.00")
+        bad = self.client.post(
+            url,
+            data=json.dumps({"name": {}, "target_year": 3000}),
+            content_type="application/json",
+            **auth,
+        )
+        self.assertEqual(bad.status_code, 400)
+        self.assertEqual(self.client.delete(f"{url}/{indicator_id}", **auth).status_code, 204)
+        self.assertFalse(self.measure.indicators.exists())
