@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core import i18n
@@ -38,10 +39,16 @@ class Chart:
     kind: str  # "money", "percent" or "count"
 
 
-def _bars(values: Mapping[str, Decimal | float | int], *, sort: bool = True) -> list[Bar]:
+def _bars(
+    values: Mapping[str, Decimal | float | int], *, sort: bool = True, limit: int | None = None
+) -> list[Bar]:
+    """Bars relative to the largest; with a limit, the smallest are summed as "Others"."""
     items = (
         sorted(values.items(), key=lambda kv: kv[1], reverse=True) if sort else list(values.items())
     )
+    if limit is not None and len(items) > limit:
+        rest = sum((v for _k, v in items[limit - 1 :]), Decimal(0))
+        items = [*items[: limit - 1], (str(_("Others")), rest)]
     top = max((v for _k, v in items), default=0) or 1
     return [Bar(label=k, value=v, share=round(float(v) * 100 / float(top), 1)) for k, v in items]
 
@@ -64,26 +71,37 @@ def _years(line: BudgetLine) -> list[tuple[str, Decimal]]:
     return [(str(line.period_start), line.amount)]
 
 
+MAX_BARS = 12
+
+
 def dashboard_charts(plan, root: Node) -> list[Chart]:
+    """The dashboard's charts. Reads plain values rather than model instances: a national
+    plan has thousands of budget lines."""
     measures = root.measures
-    by_id = {m.pk: m for m in measures}
-    lines = list(BudgetLine.objects.filter(item__plan=plan))
-    ministers = defaultdict(list)
-    for mm in MeasureMinister.objects.filter(item__plan=plan).select_related("minister"):
-        ministers[mm.item_id].append(mm.minister)
+    reporter = {
+        m.pk: m.reporting_organisation.short_name
+        for m in measures
+        if m.reporting_organisation is not None
+    }
+    language = translation.get_language()
+    ministers: dict[int, list[str]] = defaultdict(list)
+    for item_id, title, written in MeasureMinister.objects.filter(item__plan=plan).values_list(
+        "item_id", "minister__title", "minister__as_written"
+    ):
+        ministers[item_id].append(i18n.pick(title, language) or written)
 
     by_minister: dict[str, Decimal] = defaultdict(Decimal)
     by_org: dict[str, Decimal] = defaultdict(Decimal)
     by_year: dict[str, Decimal] = defaultdict(Decimal)
-    for line in lines:
+    fields = ("item_id", "mode", "amount", "periodicity", "period_start", "period_end")
+    for values in BudgetLine.objects.filter(item__plan=plan).values_list(*fields):
+        line = BudgetLine(**dict(zip(fields, values, strict=True)))
         total = line_total(line)
-        measure = by_id.get(line.item_id)
         responsible = ministers.get(line.item_id, [])
         for minister in responsible:
-            by_minister[str(minister)] += total / len(responsible)
-        org = measure.reporting_organisation if measure is not None else None
-        if org is not None and total:
-            by_org[org.short_name] += total
+            by_minister[minister] += total / len(responsible)
+        if line.item_id in reporter and total:
+            by_org[reporter[line.item_id]] += total
         for year, amount in _years(line):
             by_year[year] += amount
 
@@ -104,13 +122,16 @@ def dashboard_charts(plan, root: Node) -> list[Chart]:
         Chart(
             "budget_by_minister",
             _("Budget by minister"),
-            _bars({k: v.quantize(Decimal("0.01")) for k, v in by_minister.items() if v}),
+            _bars(
+                {k: v.quantize(Decimal("0.01")) for k, v in by_minister.items() if v},
+                limit=MAX_BARS,
+            ),
             "money",
         ),
         Chart(
             "budget_by_organisation",
             _("Budget by organisation"),
-            _bars({k: v for k, v in by_org.items() if v}),
+            _bars({k: v for k, v in by_org.items() if v}, limit=MAX_BARS),
             "money",
         ),
         Chart(

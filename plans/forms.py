@@ -2,9 +2,11 @@
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from core import i18n
+from core.widgets import FastSelect
 from network.models import Organisation
 from plans.models import CompletionLevel, MeasureType, Minister, PlanStatus, ProgressStatus
 
@@ -21,30 +23,33 @@ class TreeFilterForm(forms.Form):
         required=False,
         choices=[("", _("All statuses")), *ProgressStatus.choices],
     )
-    actor = forms.ModelChoiceField(
-        label=_("Actor"),
-        required=False,
-        to_field_name="key",
-        queryset=Organisation.objects.none(),
-        empty_label=_("All actors"),
-    )
-    minister = forms.ModelChoiceField(
-        label=_("Minister"),
-        required=False,
-        to_field_name="key",
-        queryset=Minister.objects.none(),
-        empty_label=_("All ministers"),
-    )
+    actor = forms.ChoiceField(label=_("Actor"), required=False, widget=FastSelect)
+    minister = forms.ChoiceField(label=_("Minister"), required=False, widget=FastSelect)
     line = forms.ChoiceField(label=_("Policy line"), required=False)
 
     def __init__(self, *args, plan, lines, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["actor"].queryset = Organisation.objects.filter(
-            measure_roles__item__plan=plan
-        ).distinct()
-        self.fields["minister"].queryset = Minister.objects.filter(items__plan=plan).distinct()
+        # Plain values, not model instances: a national plan lists hundreds of actors.
+        language = translation.get_language()
+        organisations = (
+            Organisation.objects.filter(measure_roles__item__plan=plan)
+            .values_list("key", "abbreviation", "name")
+            .distinct()
+        )
+        self.fields["actor"].choices = [("", _("All actors"))] + sorted(
+            (
+                (key, i18n.pick(name, language) or abbreviation or key)
+                for key, abbreviation, name in organisations
+            ),
+            key=lambda choice: choice[1].lower(),
+        )
+        ministers = Minister.objects.filter(items__plan=plan).values_list("key", "title")
+        self.fields["minister"].choices = [("", _("All ministers"))] + sorted(
+            ((key, i18n.pick(title, language)) for key, title in ministers.distinct()),
+            key=lambda choice: choice[1].lower(),
+        )
         self.fields["line"].choices = [("", _("All lines"))] + [
-            (line.code, str(line)) for line in lines
+            (line.code, f"{line.code} {i18n.pick(line.title, language)}") for line in lines
         ]
 
     def filter(self, measures):
@@ -56,9 +61,9 @@ class TreeFilterForm(forms.Form):
         if data.get("status"):
             measures = measures.filter(current_status=data["status"])
         if data.get("actor"):
-            measures = measures.filter(actors__organisation=data["actor"])
+            measures = measures.filter(actors__organisation__key=data["actor"])
         if data.get("minister"):
-            measures = measures.filter(ministers=data["minister"])
+            measures = measures.filter(ministers__key=data["minister"])
         return measures
 
     @property

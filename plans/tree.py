@@ -58,3 +58,33 @@ def prune(node: Node, keep: set[int]) -> bool:
     child_visible = [prune(child, keep) for child in node.children]
     node.visible = own or any(child_visible) or node.item is None
     return node.visible
+
+
+@dataclass
+class Row:
+    """One step of walking the visible tree: open a group, close it, or show a measure.
+    The display fields are filled by the view (see plans.views._present)."""
+
+    event: str  # "open", "close" or "leaf"
+    node: Node
+    url: str = ""
+    title: str = ""
+    type_label: str = ""
+    status_label: str = ""
+    actors: str = ""
+
+
+def walk(node: Node) -> list[Row]:
+    """The visible tree as a flat list, so that a template renders it in one loop (a
+    recursive include per node costs more than the database for a 250-measure plan)."""
+    rows: list[Row] = []
+    for child in node.children:
+        if not child.visible or child.item is None:
+            continue
+        if child.item.kind == ItemKind.MEASURE and not child.children:
+            rows.append(Row("leaf", child))
+        else:
+            rows.append(Row("open", child))
+            rows.extend(walk(child))
+            rows.append(Row("close", child))
+    return rows

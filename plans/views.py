@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.models import AuditEvent
 from audit.services import record
+from core import i18n
 from plans import access, charts, history, reports, services, tree
 from plans.forms import (
     EvaluationForm,
@@ -31,7 +36,9 @@ from plans.models import (
     ItemKind,
     MeasureActor,
     MeasureMinister,
+    MeasureType,
     PlanItem,
+    ProgressStatus,
     UpdateState,
 )
 
@@ -58,11 +65,34 @@ def _measure_filter():
 def _items_with_details(plan):
     return list(
         plan.items.select_related("reporting_organisation")
-        .prefetch_related(
-            Prefetch("actors", queryset=MeasureActor.objects.select_related("organisation")),
-        )
+        .defer("search_text", "summary", "budget_text", "reporting_organisation__search_text")
         .order_by("position")
     )
+
+
+def _present(plan, rows: list[tree.Row]) -> list[tree.Row]:
+    """Fill the rows' display fields in Python, once per page rather than per template
+    lookup: labels, links and actor names of a 250-measure plan."""
+    language = translation.get_language()
+    actors: dict[int, list[str]] = {}
+    for item_id, abbreviation, key in (
+        MeasureActor.objects.filter(item__plan=plan)
+        .order_by("item_id", "position")
+        .values_list("item_id", "organisation__abbreviation", "organisation__key")
+    ):
+        actors.setdefault(item_id, []).append(abbreviation or key)
+    types = {code: str(label) for code, label in MeasureType.choices}
+    statuses = {code: str(label) for code, label in ProgressStatus.choices}
+    url = reverse("plans:measure", args=[plan.slug, "CODE"])
+    for row in rows:
+        item = row.node.item
+        row.title = i18n.pick(item.title, language)
+        if row.event == "leaf":
+            row.url = url.replace("CODE", quote(item.code))
+            row.type_label = types.get(item.measure_type, "")
+            row.status_label = statuses.get(item.current_status, "")
+            row.actors = ", ".join(actors.get(item.pk, []))
+    return rows
 
 
 def plan_detail(request, slug):
@@ -83,6 +113,7 @@ def plan_detail(request, slug):
     context = {
         "plan": plan,
         "root": root,
+        "rows": _present(plan, tree.walk(root)),
         "form": form,
         "shown": shown,
         "can_coordinate": access.can_coordinate_plan(request.user, plan),

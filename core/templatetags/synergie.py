@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.html import format_html
 
 from core import i18n
 
@@ -46,3 +47,17 @@ def query_with(context, **kwargs):
 def get_item(mapping, key):
     """mapping[key] in a template, or None."""
     return (mapping or {}).get(key)
+
+
+@register.simple_tag
+def progress_bar(value, label):
+    """A labelled progress bar (0–100) with its figure, in the user's locale."""
+    shown = "—" if value is None else f"{number_format(value, decimal_pos=0, use_l10n=True)} %"
+    return format_html(
+        '<span class="progress-wrap"><progress max="100" value="{}" aria-label="{}">{}</progress>'
+        '<span class="progress-label">{}</span></span>',
+        int(value or 0),
+        label,
+        shown,
+        shown,
+    )
