@@ -8,6 +8,7 @@ cancelled measures are left out. A measure's own progress is its last published 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from plans.models import ItemKind, PlanItem, ProgressStatus
 
@@ -72,6 +73,10 @@ class Row:
     type_label: str = ""
     status_label: str = ""
     actors: str = ""
+
+    @property
+    def item(self) -> PlanItem:
+        return cast(PlanItem, self.node.item)  # walk() never yields the root
 
 
 def walk(node: Node) -> list[Row]:

@@ -85,7 +85,7 @@ def _present(plan, rows: list[tree.Row]) -> list[tree.Row]:
     statuses = {code: str(label) for code, label in ProgressStatus.choices}
     url = reverse("plans:measure", args=[plan.slug, "CODE"])
     for row in rows:
-        item = row.node.item
+        item = row.item
         row.title = i18n.pick(item.title, language)
         if row.event == "leaf":
             row.url = url.replace("CODE", quote(item.code))
