@@ -216,11 +216,9 @@ def ensure_database(url: str) -> None:
             print(f"created database {name}")
 
 
-def prepare_schema(url: str) -> dict[str, str]:
-    """Migrate the database, create the cache table and the role groups.
-
-    Returns the password hash for the bench users, made by Django's own hasher.
-    """
+def prepare_schema(url: str) -> str:
+    """Migrate the database, create the cache table and the role groups; return the bench
+    users' password hash, made by Django's own hasher."""
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(BASE_DIR))
@@ -235,7 +233,7 @@ def prepare_schema(url: str) -> dict[str, str]:
     call_command("migrate", interactive=False, verbosity=0)
     call_command("createcachetable", verbosity=0)
     sync_role_groups()
-    return {"password": make_password(USER_PASSWORD)}
+    return make_password(USER_PASSWORD)
 
 
 def is_generated(conn: psycopg.Connection) -> bool:
@@ -318,6 +316,7 @@ LANGUAGE sql IMMUTABLE AS $$ SELECT ((hashint8(seed * 7919 + salt) & 2147483647)
 
 
 def load_organisations(cur: psycopg.Cursor) -> None:
+    """2,000 organisations of six levels, named "<kind> <n>" in each language."""
     name = json_by_language("(%(orgword_{lang})s::text[])[1 + kind] || ' ' || n")
     cur.execute(
         f"""
@@ -363,6 +362,7 @@ def load_users(cur: psycopg.Cursor, password_hash: str) -> tuple[int, int]:
 
 
 def load_ministers(cur: psycopg.Cursor) -> None:
+    """20 ministers over five portfolios."""
     title = json_by_language(
         "%(minister_{lang})s || ' ' || (%(portfolio_{lang})s::text[])[1 + mod(n, 5)] || ' ' || n"
     )
@@ -759,6 +759,7 @@ def reset_identity(cur: psycopg.Cursor, *tables: str) -> None:
 
 
 def step(label: str, action) -> None:
+    """Run action and print how long it took."""
     started = time.perf_counter()
     action()
     print(f"  {label:<28} {time.perf_counter() - started:7.1f} s", flush=True)
@@ -819,7 +820,7 @@ def generate(force: bool = False) -> None:
     url = database_url()
     started = time.perf_counter()
     ensure_database(url)
-    password_hash = prepare_schema(url)["password"]
+    password_hash = prepare_schema(url)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
             "CREATE TABLE IF NOT EXISTS bench_generation "

@@ -412,6 +412,19 @@ class Case:
     per_statement: list[list[float]]
 
 
+def code_version() -> str:
+    """The commit measured, and whether files outside bench/ differed from it."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=BASE_DIR, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    commit = git("log", "-1", "--format=%h %s")
+    changed = git("status", "--porcelain", "--", ".", ":(exclude)bench")
+    return f"`{commit}`" + (" with uncommitted changes" if changed else "")
+
+
 def machine() -> dict[str, str]:
     meminfo = Path("/proc/meminfo").read_text().split("\n")
     ram_kib = int(next(line for line in meminfo if line.startswith("MemTotal")).split()[1])
@@ -491,14 +504,26 @@ def slowest_statements(cases: list[Case], top: int = 3) -> list[str]:
     return lines
 
 
+@dataclass
+class Start:
+    """What the measurement started with."""
+
+    monotonic: float
+    load: float  # 1-minute load average
+    code: str
+
+    @classmethod
+    def now(cls) -> Start:
+        return cls(time.monotonic(), os.getloadavg()[0], code_version())
+
+
 def write_results(
     args: argparse.Namespace,
     url: str,
     counts: dict[str, int],
     floors: dict[int, Latencies],
     cases: dict[int, list[Case]],
-    started: float,
-    load_at_start: float,
+    start: Start,
 ) -> None:
     import django
 
@@ -507,13 +532,14 @@ def write_results(
         "# Benchmark results",
         "",
         f"Written by `bench/run.py` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
-        f"(measurement took {time.monotonic() - started:.0f} s). See [README.md](README.md).",
+        f"(measurement took {time.monotonic() - start.monotonic:.0f} s), code {start.code}. "
+        "See [README.md](README.md).",
         "",
         "## Machine",
         "",
         *(f"- {name}: {value}" for name, value in machine().items()),
         f"- Load average (1 min) at the start and the end of the measurement: "
-        f"{load_at_start:.1f} and {os.getloadavg()[0]:.1f} (the end includes the benchmark's own "
+        f"{start.load:.1f} and {os.getloadavg()[0]:.1f} (the end includes the benchmark's own "
         "load; a high start means other work shared the CPUs)",
         f"- PostgreSQL {pg['server_version']} on 127.0.0.1 (shared_buffers {pg['shared_buffers']}"
         f", work_mem {pg['work_mem']}), database {pg['size']}",
@@ -567,7 +593,7 @@ def main() -> None:
 
     url = generate.database_url()
     ensure_data(args.generate)
-    started, load_at_start = time.monotonic(), os.getloadavg()[0]
+    start = Start.now()
     pages = pages_under_test(url)
     counts = table_counts(url)
     floors: dict[int, Latencies] = {}
@@ -596,7 +622,7 @@ def main() -> None:
                         f"SQL p50 {ms(statistics.median(sums))} ms",
                         flush=True,
                     )
-    write_results(args, url, counts, floors, cases, started, load_at_start)
+    write_results(args, url, counts, floors, cases, start)
     print(f"wrote {RESULTS.relative_to(BASE_DIR)}")
 
 

@@ -57,7 +57,11 @@ def can_coordinate_plan(user, plan: Plan) -> bool:
 
 
 def get_measure_for_user(user, plan: Plan, code: str) -> PlanItem:
-    item = plan.items.filter(code=code).select_related("parent", "reporting_organisation").first()
+    item = (
+        plan.items.filter(code=code)
+        .select_related("parent__parent", "reporting_organisation")
+        .first()
+    )
     if item is None:
         raise Http404
     return item

@@ -85,7 +85,9 @@ def dashboard_charts(plan, root: Node) -> list[Chart]:
     }
     language = translation.get_language()
     ministers: dict[int, list[str]] = defaultdict(list)
-    for item_id, title, written in MeasureMinister.objects.filter(item__plan=plan).values_list(
+    # order_by(): the model's default ordering makes PostgreSQL scan every row of the table
+    rows = MeasureMinister.objects.filter(item__plan=plan).order_by()
+    for item_id, title, written in rows.values_list(
         "item_id", "minister__title", "minister__as_written"
     ):
         ministers[item_id].append(i18n.pick(title, language) or written)

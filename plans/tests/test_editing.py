@@ -273,3 +273,28 @@ class IndicatorTest(Personas):
         self.assertEqual(bad.status_code, 400)
         self.assertEqual(self.client.delete(f"{url}/{indicator_id}", **auth).status_code, 204)
         self.assertFalse(self.measure.indicators.exists())
+
+
+class MeasureEditsShownTest(Personas):
+    def test_it_lists_the_edits_to_coordinators_only_and_keeps_the_title_clean(self):
+        from plans import services
+
+        services.update_measure(
+            self.measure,
+            {
+                "title": {"en": "Renamed"},
+                "summary": {},
+                "measure_type": "V",
+                "reporting_organisation": self.org_a,
+            },
+            acting_user=self.coordinator,
+            expected_version=self.measure.version,
+        )
+        url = reverse("plans:measure", args=["plan-a", "1.1"])
+        self.login(self.coordinator)
+        page = self.client.get(url).content.decode()
+        self.assertIn("Changes to the measure", page)
+        title = page[page.index("<title>") : page.index("</title>")]
+        self.assertNotIn("<", title[7:])
+        self.login(self.reader)
+        self.assertNotContains(self.client.get(url), "Changes to the measure")
