@@ -589,6 +589,16 @@ def patch_plan(request, slug: str, payload: PlanPatch):
     return plan
 
 
+def _coordinated_measure(request, measure_id: int) -> PlanItem:
+    """A measure of a visible plan (404 otherwise) that the caller coordinates (403)."""
+    plans = access.visible_plans(request.auth)
+    item = get_object_or_404(
+        PlanItem.objects.filter(kind=ItemKind.MEASURE, plan__in=plans), pk=measure_id
+    )
+    access.require(access.can_coordinate_plan(request.auth, item.plan))
+    return item
+
+
 class MeasurePatch(Schema):
     version: int = Field(..., description="The version you read; 409 if it changed since")
     title: Translations | None = None
@@ -605,11 +615,7 @@ class MeasurePatch(Schema):
 )
 def patch_measure(request, measure_id: int, payload: MeasurePatch):
     require_write(request)
-    plans = access.visible_plans(request.auth)
-    item = get_object_or_404(
-        PlanItem.objects.filter(kind=ItemKind.MEASURE, plan__in=plans), pk=measure_id
-    )
-    access.require(access.can_coordinate_plan(request.auth, item.plan))
+    item = _coordinated_measure(request, measure_id)
     reporter = item.reporting_organisation.key if item.reporting_organisation else ""
     data = {
         "version": payload.version,
@@ -645,15 +651,6 @@ def _indicator_form(payload: IndicatorIn) -> IndicatorForm:
     form = IndicatorForm(data)
     raise_form_errors(form)
     return form
-
-
-def _coordinated_measure(request, measure_id: int) -> PlanItem:
-    plans = access.visible_plans(request.auth)
-    item = get_object_or_404(
-        PlanItem.objects.filter(kind=ItemKind.MEASURE, plan__in=plans), pk=measure_id
-    )
-    access.require(access.can_coordinate_plan(request.auth, item.plan))
-    return item
 
 
 @router.post(

@@ -248,57 +248,40 @@ class MyWorkTest(Personas):
 
 
 class EvidenceTest(Personas):
-    def test_it_stores_an_uploaded_file_and_serves_it_to_the_round_only(self):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.round = services.open_round(
+            cls.plan, acting_user=cls.coordinator, name="R1", period="2018", deadline=cls.future()
+        )
+
+    def post_file(self, name, content):
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        rnd = services.open_round(
-            self.plan,
-            acting_user=self.coordinator,
-            name="R1",
-            period="2018",
-            deadline=self.future(),
-        )
-        update = rnd.updates.get(item__code="1.1")
+        update = self.round.updates.get(item__code="1.1")
         self.login(self.contact_a)
-        url = reverse("plans:update", args=["plan-a", rnd.pk, "1.1"])
-        self.client.post(
-            url,
+        return self.client.post(
+            reverse("plans:update", args=["plan-a", self.round.pk, "1.1"]),
             {
                 "status": "in_progress",
                 "percent": "10",
                 "version": update.version,
-                "file": SimpleUploadedFile("minutes.pdf", b"%PDF-1.4 minutes"),
+                "file": SimpleUploadedFile(name, content),
             },
         )
-        evidence = update.files.get()
-        download = reverse("plans:evidence", args=["plan-a", rnd.pk, "1.1", evidence.pk])
+
+    def test_it_stores_an_uploaded_file_and_serves_it_to_the_round_only(self):
+        self.post_file("minutes.pdf", b"%PDF-1.4 minutes")
+        evidence = self.round.updates.get(item__code="1.1").files.get()
+        download = reverse("plans:evidence", args=["plan-a", self.round.pk, "1.1", evidence.pk])
         self.assertEqual(b"".join(self.client.get(download).streaming_content), b"%PDF-1.4 minutes")
         self.login(self.contact_b)
         self.assertEqual(self.client.get(download).status_code, 404)
         self.assertTrue(AuditEvent.objects.filter(action="update.evidence_added").exists())
 
     def test_it_refuses_an_executable_as_evidence(self):
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
-        rnd = services.open_round(
-            self.plan,
-            acting_user=self.coordinator,
-            name="R1",
-            period="2018",
-            deadline=self.future(),
-        )
-        update = rnd.updates.get(item__code="1.1")
-        self.login(self.contact_a)
-        response = self.client.post(
-            reverse("plans:update", args=["plan-a", rnd.pk, "1.1"]),
-            {
-                "status": "in_progress",
-                "percent": "10",
-                "version": update.version,
-                "file": SimpleUploadedFile("virus.exe", b"MZ"),
-            },
-        )
+        response = self.post_file("virus.exe", b"MZ")
         self.assertContains(response, "This type of file is not accepted.")
+        update = self.round.updates.get(item__code="1.1")
         self.assertFalse(update.files.exists())
-        update.refresh_from_db()
         self.assertEqual(update.percent, 0)
