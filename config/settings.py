@@ -192,7 +192,7 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or TESTING  # http://localhost in development
 MFA_TOTP_ISSUER = "Synergie"
 MFA_TOTP_TOLERANCE = 1  # accept the previous and next 30-second code (clock drift)
 USERSESSIONS_TRACK_ACTIVITY = True

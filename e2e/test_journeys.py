@@ -87,3 +87,42 @@ def test_a_data_protection_officer_logs_in_with_a_second_factor(visit):
     visit.go("/audit/")
     expect(visit.page.get_by_role("heading", level=1)).to_have_text("Audit log")
     expect(visit.page.locator("table")).to_contain_text("user.logged_in")
+
+
+def test_a_user_adds_a_security_key_and_logs_in_with_it(visit):
+    """WebAuthn with Chromium's virtual authenticator (localhost is a secure context)."""
+    cdp = visit.page.context.new_cdp_session(visit.page)
+    cdp.send("WebAuthn.enable")
+    cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    log_in(visit, "contact.ov@demo.synergie.test")
+    visit.go("/accounts/2fa/webauthn/add/")  # asks for the password again first
+    visit.page.get_by_label(re.compile("Password", re.I)).fill(DEMO_PASSWORD)
+    visit.page.get_by_role("main").get_by_role("button", name="Confirm").click()
+    visit.page.wait_for_url(re.compile(r"/accounts/2fa/webauthn/add/"))
+    visit.check()
+    visit.page.locator("#mfa_webauthn_add").click()
+    visit.page.wait_for_url(re.compile(r"/accounts/2fa/"))
+    from allauth.mfa.models import Authenticator
+
+    assert Authenticator.objects.filter(
+        user__email="contact.ov@demo.synergie.test", type=Authenticator.Type.WEBAUTHN
+    ).exists()
+    log_out(visit)
+    log_in(visit, "contact.ov@demo.synergie.test")
+    visit.page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
+    visit.check()
+    visit.page.locator("#mfa_webauthn_authenticate").click()
+    visit.page.wait_for_url(re.compile(r"/$"))
+    expect(visit.page.get_by_role("button", name="Log out")).to_be_visible()
