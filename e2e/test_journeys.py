@@ -69,6 +69,23 @@ def test_a_contact_point_reports_and_the_coordinator_publishes(visit):
     visit.page.get_by_role("button", name="Publish").click()
     expect(visit.page.locator(".messages")).to_contain_text("The update is published.")
     visit.check()
+    # The coordinator's other screens, each checked with axe.
+    for path in (
+        "/plans/my-work/",
+        "/plans/flanders-2017/edit/",
+        "/plans/flanders-2017/import/",
+        "/plans/flanders-2017/measures/2.2/edit/",
+        "/plans/flanders-2017/measures/2.2/details/",
+        "/plans/flanders-2017/measures/2.2/indicators/new/",
+        "/plans/new/",
+        "/accounts/profile/",
+    ):
+        visit.go(path)
+    visit.page.get_by_role("link", name="Action plans").first.click()
+    visit.page.get_by_role("link", name=re.compile("Action plan for the prevention")).click()
+    visit.page.get_by_role("link", name="Voortgang 2018").click()
+    visit.page.get_by_role("link", name="Evaluation").click()
+    visit.check()
     log_out(visit)
 
     visit.go("/plans/flanders-2017/measures/2.2/")

@@ -701,3 +701,55 @@ def delete_indicator(request, measure_id: int, indicator_id: int):
         get_object_or_404(item.indicators.all(), pk=indicator_id), acting_user=request.auth
     )
     return Status(204, None)
+
+
+class ActorIn(Schema):
+    organisation: str = Field(..., description="Organisation key")
+    role: str = Field("partner", description="coordination, partner, funder or beneficiary")
+
+
+class BudgetLineIn(Schema):
+    mode: str = "amount"
+    amount: Decimal | None = None
+    currency: str = "EUR"
+    periodicity: str = "one_off"
+    period_start: int | None = None
+    period_end: int | None = None
+    source: str = ""
+    fte: Decimal | None = None
+    label: str = ""
+    original_text: str = ""
+
+
+class MeasureDetailsIn(Schema):
+    version: int = Field(..., description="The version you read; 409 if it changed since")
+    actors: list[ActorIn]
+    ministers: list[str] = Field(..., description="Minister keys")
+    budget_lines: list[BudgetLineIn]
+
+
+@router.put(
+    "/measures/{measure_id}/details",
+    response=MeasureOut,
+    auth=AUTHENTICATED,
+    summary="Replace a measure's actors, ministers and budget lines (coordinators)",
+)
+def put_measure_details(request, measure_id: int, payload: MeasureDetailsIn):
+    require_write(request)
+    item = _coordinated_measure(request, measure_id)
+    services.set_measure_details(
+        item,
+        actors=[a.dict() for a in payload.actors],
+        minister_keys=payload.ministers,
+        budget_lines=[
+            {
+                **line.dict(),
+                "amount": None if line.amount is None else str(line.amount),
+                "fte": None if line.fte is None else str(line.fte),
+            }
+            for line in payload.budget_lines
+        ],
+        acting_user=request.auth,
+        expected_version=payload.version,
+    )
+    return get_object_or_404(_measure_queryset(PlanItem.objects.all()), pk=item.pk)

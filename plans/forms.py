@@ -8,7 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from core import i18n
 from core.widgets import FastSelect
 from network.models import Organisation
-from plans.models import CompletionLevel, MeasureType, Minister, PlanStatus, ProgressStatus
+from plans.models import (
+    ActorRole,
+    BudgetMode,
+    CompletionLevel,
+    MeasureType,
+    Minister,
+    Periodicity,
+    PlanStatus,
+    ProgressStatus,
+)
 
 RESERVED_SLUGS = {"new", "my-work"}  # paths of plans/urls.py that look like a plan
 
@@ -372,3 +381,77 @@ class IndicatorForm(TranslatedForm):
                 for f in ("unit", "baseline", "baseline_year", "target", "target_year")
             },
         }
+
+
+class ActorForm(forms.Form):
+    organisation = forms.ChoiceField(label=_("Organisation"), widget=FastSelect)
+    role = forms.ChoiceField(label=_("Role"), choices=ActorRole.choices)
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [("", "—"), *organisations]
+
+
+class BudgetLineForm(forms.Form):
+    mode = forms.ChoiceField(label=_("Mode"), choices=BudgetMode.choices)
+    amount = forms.DecimalField(
+        label=_("Amount"), required=False, max_digits=14, decimal_places=2, min_value=0
+    )
+    currency = forms.CharField(label=_("Currency"), max_length=3, initial="EUR")
+    periodicity = forms.ChoiceField(label=_("Periodicity"), choices=Periodicity.choices)
+    period_start = forms.IntegerField(
+        label=_("From year"), required=False, min_value=1900, max_value=2200
+    )
+    period_end = forms.IntegerField(
+        label=_("To year"), required=False, min_value=1900, max_value=2200
+    )
+    source = forms.CharField(label=_("Funding source"), required=False, max_length=80)
+    fte = forms.DecimalField(
+        label=_("Staff (FTE)"), required=False, max_digits=6, decimal_places=2, min_value=0
+    )
+    label = forms.CharField(label=_("Label"), required=False, max_length=120)
+    original_text = forms.CharField(label=_("Original text"), required=False, max_length=2000)
+
+    def line(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("DELETE", None)
+        for name in ("amount", "fte"):
+            data[name] = None if data[name] is None else str(data[name])
+        return data
+
+
+ActorFormSet = forms.formset_factory(ActorForm, extra=2, can_delete=True, max_num=200)
+BudgetLineFormSet = forms.formset_factory(BudgetLineForm, extra=1, can_delete=True, max_num=50)
+
+
+class MeasureDetailsForm(forms.Form):
+    ministers = forms.MultipleChoiceField(
+        label=_("Responsible ministers"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        language = translation.get_language()
+        self.fields["ministers"].choices = sorted(
+            (
+                (key, i18n.pick(title, language) or written)
+                for key, title, written in Minister.objects.values_list(
+                    "key", "title", "as_written"
+                )
+            ),
+            key=lambda choice: choice[1].lower(),
+        )
+
+
+def organisation_choices() -> list[tuple[str, str]]:
+    language = translation.get_language()
+    return sorted(
+        (
+            (key, i18n.pick(name, language) or abbreviation or key)
+            for key, abbreviation, name in Organisation.objects.values_list(
+                "key", "abbreviation", "name"
+            )
+        ),
+        key=lambda choice: choice[1].lower(),
+    )

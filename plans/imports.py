@@ -104,7 +104,7 @@ class RowChecker:
         self.plan = plan
         self.kinds = dict(plan.items.values_list("code", "kind"))
         self.orgs = set(Organisation.objects.values_list("key", flat=True))
-        self.ministers = set(Minister.objects.values_list("key", flat=True))
+        self.minister_keys = set(Minister.objects.values_list("key", flat=True))
         self.seen: set[str] = set()
 
     def check(self, number: int, raw: dict[str, str]) -> CheckedRow:
@@ -143,16 +143,16 @@ class RowChecker:
             "summary": {lang: get(f"summary_{lang}") for lang in content_languages()},
             "budget_text": get("budget_text"),
             "reporting_organisation": reporter or None,
-            "actors": self._actors(get("actors"), row.errors),
-            "ministers": self._ministers(get("ministers"), row.errors),
-            "budget_lines": self._budget_lines(get("budget_lines"), row.errors),
+            "actors": self.actors(get("actors"), row.errors),
+            "ministers": self.ministers(get("ministers"), row.errors),
+            "budget_lines": self.budget_lines(get("budget_lines"), row.errors),
         }
         if not row.errors:
             self.seen.add(code)
             self.kinds[code] = kind
         return row
 
-    def _actors(self, text: str, errors: list[str]) -> list[dict]:
+    def actors(self, text: str, errors: list[str]) -> list[dict]:
         actors: list[dict[str, str]] = []
         for part in filter(None, (p.strip() for p in text.split("|"))):
             key, _sep, role = part.partition(":")
@@ -167,14 +167,14 @@ class RowChecker:
                 actors.append({"org": key, "role": role, "as_written": ""})
         return actors
 
-    def _ministers(self, text: str, errors: list[str]) -> list[str]:
+    def ministers(self, text: str, errors: list[str]) -> list[str]:
         keys = [k.strip() for k in text.split("|") if k.strip()]
         for key in keys:
-            if key not in self.ministers:
+            if key not in self.minister_keys:
                 errors.append(_("Unknown minister: %(key)s.") % {"key": key})
         return keys
 
-    def _budget_lines(self, text: str, errors: list[str]) -> list[dict]:
+    def budget_lines(self, text: str, errors: list[str]) -> list[dict]:
         if not text:
             return []
         try:

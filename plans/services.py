@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +23,7 @@ from plans.models import (
     Indicator,
     IndicatorValue,
     ItemKind,
+    Minister,
     Plan,
     PlanImport,
     PlanItem,
@@ -456,3 +458,54 @@ def delete_indicator(indicator: Indicator, *, acting_user) -> None:
             changes={"measure": [indicator.item.code, None]},
         )
         indicator.delete()
+
+
+def set_measure_details(
+    item: PlanItem,
+    *,
+    actors: list[dict[str, str]],
+    minister_keys: list[str],
+    budget_lines: list[dict[str, Any]],
+    acting_user,
+    expected_version: int,
+) -> PlanItem:
+    """Replace a measure's actors ({"organisation", "role"}), ministers and budget lines,
+    checked by the same rules as a spreadsheet import; refuses a stale version."""
+    from network.models import Organisation
+    from plans.importer import sync_measure_details
+    from plans.imports import RowChecker
+
+    checker = RowChecker(item.plan)
+    errors: dict[str, list[str]] = {"actors": [], "ministers": [], "budget_lines": []}
+    checked_actors = checker.actors(
+        "|".join(f"{a['organisation']}:{a['role']}" for a in actors), errors["actors"]
+    )
+    checked_ministers = checker.ministers("|".join(minister_keys), errors["ministers"])
+    checked_lines = checker.budget_lines(
+        json.dumps(budget_lines, default=str), errors["budget_lines"]
+    )
+    if any(errors.values()):
+        raise ValidationError({field: msgs for field, msgs in errors.items() if msgs})
+    with transaction.atomic():
+        current = PlanItem.objects.select_for_update().get(pk=item.pk)
+        if current.version != expected_version:
+            raise ConflictError(current)
+        reporter = current.reporting_organisation
+        keys = {a["org"] for a in checked_actors} | ({reporter.key} if reporter else set())
+        orgs = {o.key: o for o in Organisation.objects.filter(key__in=keys)}
+        ministers = {m.key: m for m in Minister.objects.filter(key__in=checked_ministers)}
+        sync_measure_details(
+            current,
+            {
+                "actors": checked_actors,
+                "ministers": checked_ministers,
+                "budget_lines": checked_lines,
+                "reporting_organisation": reporter.key if reporter else None,
+            },
+            orgs,
+            ministers,
+            acting_user,
+        )
+        PlanItem.objects.filter(pk=current.pk).update(version=F("version") + 1)
+        current.refresh_from_db()
+    return current

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<slug:slug>/import/<int:import_id>/", views.import_status, name="import_status"),
     path("<slug:slug>/measures/<str:code>/", views.measure_detail, name="measure"),
     path("<slug:slug>/measures/<str:code>/edit/", views.measure_edit, name="measure_edit"),
+    path("<slug:slug>/measures/<str:code>/details/", views.measure_details, name="measure_details"),
     path(
         "<slug:slug>/measures/<str:code>/indicators/new/",
         views.indicator_edit,

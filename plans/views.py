@@ -21,10 +21,13 @@ from audit.services import record
 from core import i18n
 from plans import access, charts, history, reports, services, tree
 from plans.forms import (
+    ActorFormSet,
+    BudgetLineFormSet,
     EvaluationForm,
     EvidenceFileForm,
     ImportForm,
     IndicatorForm,
+    MeasureDetailsForm,
     MeasureForm,
     OpenRoundForm,
     PlanForm,
@@ -32,8 +35,10 @@ from plans.forms import (
     ProgressUpdateForm,
     ReviewForm,
     TreeFilterForm,
+    organisation_choices,
 )
 from plans.models import (
+    BUDGET_LINE_FIELDS,
     ItemKind,
     MeasureActor,
     MeasureMinister,
@@ -506,4 +511,72 @@ def indicator_edit(request, slug, code, indicator_id=None):
         request,
         "plans/indicator_form.html",
         {"plan": plan, "item": item, "form": form, "indicator": indicator},
+    )
+
+
+@login_required
+def measure_details(request, slug, code):
+    """Actors, ministers and budget lines of a measure, edited together."""
+    plan = access.get_plan_for_user(request.user, slug)
+    item = access.get_measure_for_user(request.user, plan, code)
+    access.require(access.can_coordinate_plan(request.user, plan) and item.is_measure)
+    organisations = organisation_choices()
+    data = request.POST if request.method == "POST" else None
+    form = MeasureDetailsForm(
+        data,
+        initial={
+            "version": item.version,
+            "ministers": list(item.measureminister_set.values_list("minister__key", flat=True)),
+        },
+    )
+    actors = ActorFormSet(
+        data,
+        prefix="actors",
+        form_kwargs={"organisations": organisations},
+        initial=[
+            {"organisation": key, "role": role}
+            for key, role in item.actors.values_list("organisation__key", "role")
+        ],
+    )
+    lines = BudgetLineFormSet(
+        data, prefix="budget", initial=list(item.budget_lines.values(*BUDGET_LINE_FIELDS))
+    )
+    conflict = None
+    if data is not None and form.is_valid() and actors.is_valid() and lines.is_valid():
+        try:
+            services.set_measure_details(
+                item,
+                actors=[
+                    {"organisation": f.cleaned_data["organisation"], "role": f.cleaned_data["role"]}
+                    for f in actors.forms
+                    if f.cleaned_data and not f.cleaned_data.get("DELETE")
+                ],
+                minister_keys=form.cleaned_data["ministers"],
+                budget_lines=[
+                    f.line()
+                    for f in lines.forms
+                    if f.cleaned_data and not f.cleaned_data.get("DELETE")
+                ],
+                acting_user=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.ConflictError as error:
+            conflict = error.current
+        except ValidationError as error:
+            form.add_error(None, [m for msgs in error.message_dict.values() for m in msgs])
+        else:
+            messages.success(request, _("The measure is saved."))
+            return redirect("plans:measure", slug=plan.slug, code=item.code)
+    return render(
+        request,
+        "plans/measure_details.html",
+        {
+            "plan": plan,
+            "item": item,
+            "form": form,
+            "actors": actors,
+            "lines": lines,
+            "conflict": conflict,
+        },
+        status=409 if conflict else 200,
     )

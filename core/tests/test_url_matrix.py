@@ -34,6 +34,8 @@ MATRIX = {
     "api:create_indicator": ("measure_id", "post", {A: 401, R: 403, C: 403, CO: 400, CB: 403}),
     "api:put_indicator": ("indicator_id", "put", {A: 401, R: 403, C: 403, CO: 400, CB: 403}),
     "api:delete_indicator": ("indicator_id", "delete", {A: 401, R: 403, C: 403, CO: 204, CB: 403}),
+    "plans:measure_details": ("measure", "get", {A: LOGIN, R: 403, C: 403, CO: 200, CB: 403}),
+    "api:put_measure_details": ("measure_id", "put", {A: 401, R: 403, C: 403, CO: 400, CB: 403}),
     "plans:detail": ("plan", "get", {A: 200, R: 200, C: 200, CO: 200, CB: 200, D: 200}),
     "plans:dashboard": ("plan", "get", {A: 200, R: 200, CO: 200, CB: 200}),
     "plans:export": ("export", "get", {A: 200, R: 200, CO: 200, CB: 200}),
@@ -187,6 +189,15 @@ class UrlMatrixTest(Personas):
             )
         if name in ("api:create_indicator", "api:put_indicator"):
             return json.dumps({"name": {}})
+        if name == "api:put_measure_details":
+            return json.dumps(
+                {
+                    "version": 0,
+                    "actors": [{"organisation": "nobody"}],
+                    "ministers": [],
+                    "budget_lines": [],
+                }
+            )
         if name == "api:patch_plan":
             return json.dumps({"period_end": 2020})
         if name == "api:patch_measure":

@@ -298,3 +298,114 @@ class MeasureEditsShownTest(Personas):
         self.assertNotIn("<", title[7:])
         self.login(self.reader)
         self.assertNotContains(self.client.get(url), "Changes to the measure")
+
+
+class MeasureDetailsTest(Personas):
+    def form(self, **overrides):
+        data = {
+            "version": self.measure.version,
+            "ministers": ["welfare"],
+            "actors-TOTAL_FORMS": "2",
+            "actors-INITIAL_FORMS": "1",
+            "actors-MIN_NUM_FORMS": "0",
+            "actors-MAX_NUM_FORMS": "200",
+            "actors-0-organisation": "agency-a",
+            "actors-0-role": "coordination",
+            "actors-1-organisation": "agency-b",
+            "actors-1-role": "funder",
+            "budget-TOTAL_FORMS": "1",
+            "budget-INITIAL_FORMS": "1",
+            "budget-MIN_NUM_FORMS": "0",
+            "budget-MAX_NUM_FORMS": "50",
+            "budget-0-mode": "amount",
+            "budget-0-amount": "2500",
+            "budget-0-currency": "EUR",
+            "budget-0-periodicity": "per_year",
+            "budget-0-period_start": "2018",
+            "budget-0-period_end": "2019",
+            "budget-0-original_text": "2.500 € per year",
+        }
+        data.update(overrides)
+        return data
+
+    def url(self):
+        return reverse("plans:measure_details", args=["plan-a", "1.1"])
+
+    def test_it_replaces_actors_ministers_and_budget_lines(self):
+        self.login(self.coordinator)
+        response = self.client.post(self.url(), self.form())
+        self.assertRedirects(response, reverse("plans:measure", args=["plan-a", "1.1"]))
+        self.assertEqual(
+            list(self.measure.actors.values_list("organisation__key", "role")),
+            [("agency-a", "coordination"), ("agency-b", "funder")],
+        )
+        line = self.measure.budget_lines.get()
+        self.assertEqual((line.amount, line.periodicity, line.period_end), (2500, "per_year", 2019))
+        self.assertTrue(AuditEvent.objects.filter(action="measure.details_synced").exists())
+
+    def test_it_refuses_bad_rows_and_changes_nothing(self):
+        self.login(self.coordinator)
+        response = self.client.post(
+            self.url(),
+            self.form(
+                **{
+                    "actors-1-organisation": "agency-a",
+                    "budget-0-amount": "-5",
+                    "budget-0-period_start": "3000",
+                }
+            ),
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Ensure this value is greater than or equal to 0.")
+        self.assertEqual(self.measure.budget_lines.get().amount, 1000)
+        twice = self.client.post(self.url(), self.form(**{"actors-1-organisation": "agency-a"}))
+        self.assertContains(twice, "The organisation agency-a is listed twice.")
+        self.assertEqual(self.measure.actors.count(), 1)
+
+    def test_it_forbids_contact_points_and_hides_drafts_of_others(self):
+        self.login(self.contact_a)
+        self.assertEqual(self.client.post(self.url(), self.form()).status_code, 403)
+        self.login(self.coordinator)
+        url = reverse("plans:measure_details", args=["draft-b", "1.1"])
+        self.assertEqual(self.client.get(url).status_code, 404)
+
+    def test_it_replaces_the_details_through_the_api(self):
+        _token, secret = create_api_token(self.coordinator, name="t", scope="read_write")
+        payload = {
+            "version": self.measure.version,
+            "actors": [{"organisation": "agency-b", "role": "partner"}],
+            "ministers": [],
+            "budget_lines": [{"mode": "regular_resources"}],
+        }
+        response = self.client.put(
+            f"/api/v1/measures/{self.measure.pk}/details",
+            data=json.dumps(payload),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {secret}",
+        )
+        self.assertEqual(response.status_code, 200, response.content)
+        body = response.json()
+        self.assertEqual([a["organisation"] for a in body["actors"]], ["agency-b"])
+        self.assertEqual(body["ministers"], [])
+        self.assertEqual(body["budget_lines"][0]["mode"], "regular_resources")
+        stale = self.client.put(
+            f"/api/v1/measures/{self.measure.pk}/details",
+            data=json.dumps(payload),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {secret}",
+        )
+        self.assertEqual(stale.status_code, 409)
+        bad = self.client.put(
+            f"/api/v1/measures/{self.measure.pk}/details",
+            data=json.dumps(
+                {
+                    **payload,
+                    "version": self.measure.version + 1,
+                    "actors": [{"organisation": "ghost", "role": "partner"}],
+                }
+            ),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {secret}",
+        )
+        self.assertEqual(bad.status_code, 400)
+        self.assertIn("actors", bad.json()["errors"])
