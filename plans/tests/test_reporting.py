@@ -285,3 +285,35 @@ class EvidenceTest(Personas):
         update = self.round.updates.get(item__code="1.1")
         self.assertFalse(update.files.exists())
         self.assertEqual(update.percent, 0)
+
+
+class RoundListQueriesTest(Personas):
+    def test_it_lists_a_round_in_a_constant_number_of_queries(self):
+        from core.testing import make_item
+        from plans.models import ItemKind
+
+        rnd = services.open_round(
+            self.plan,
+            acting_user=self.coordinator,
+            name="R1",
+            period="2018",
+            deadline=self.future(),
+        )
+        url = reverse("plans:round", args=["plan-a", rnd.pk])
+        self.login(self.coordinator)
+        self.client.get(url)
+        with self.assertNumQueries(16):
+            self.client.get(url)
+        for n in range(15):
+            item = make_item(
+                self.plan,
+                f"5.{n}",
+                ItemKind.MEASURE,
+                self.action,
+                50 + n,
+                measure_type="B",
+                reporting_organisation=self.org_b,
+            )
+            rnd.updates.create(item=item)
+        with self.assertNumQueries(16):
+            self.client.get(url)
