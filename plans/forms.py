@@ -385,7 +385,7 @@ class IndicatorForm(TranslatedForm):
 
 class ActorForm(forms.Form):
     organisation = forms.ChoiceField(label=_("Organisation"), widget=FastSelect)
-    role = forms.ChoiceField(label=_("Role"), choices=ActorRole.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=ActorRole.choices, initial=ActorRole.PARTNER)
 
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
