@@ -248,14 +248,7 @@ def get_plan(request, slug: str):
     plan = access.get_plan_for_user(request.auth, slug)
     items = list(plan.items.select_related("parent").order_by("position"))
     root = tree.build(items)
-    progress: dict[int, float | None] = {}
-
-    def walk(node):
-        for child in node.children:
-            progress[child.item.pk] = child.progress
-            walk(child)
-
-    walk(root)
+    progress = {row.item.pk: row.node.progress for row in tree.walk(root)}
     plan.progress = root.progress  # type: ignore[attr-defined]
     plan.item_rows = [  # type: ignore[attr-defined]
         {

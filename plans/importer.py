@@ -54,19 +54,20 @@ def load_plan_document(data: dict, *, acting_user=None) -> Plan:
         }
         ministers = {m["key"]: _upsert_minister(m) for m in data["ministers"]}
         plan = _upsert_plan(data["plan"], orgs, acting_user)
+        items = {item.code: item for item in plan.items.all()}
         position = 0
         for line in data["lines"]:
             position += 1
-            line_item = upsert_item(plan, None, ItemKind.LINE, line, position, acting_user)
+            line_item = upsert_item(plan, None, ItemKind.LINE, line, position, acting_user, items)
             for action in line["actions"]:
                 position += 1
                 action_item = upsert_item(
-                    plan, line_item, ItemKind.ACTION, action, position, acting_user
+                    plan, line_item, ItemKind.ACTION, action, position, acting_user, items
                 )
                 for measure in action["measures"]:
                     position += 1
                     item = upsert_item(
-                        plan, action_item, ItemKind.MEASURE, measure, position, acting_user
+                        plan, action_item, ItemKind.MEASURE, measure, position, acting_user, items
                     )
                     sync_measure_details(item, measure, orgs, ministers, acting_user)
     return plan
@@ -104,8 +105,16 @@ def _upsert_plan(data: dict, orgs: dict[str, Organisation], acting_user) -> Plan
 
 
 def upsert_item(
-    plan: Plan, parent: PlanItem | None, kind: str, data: dict, position: int, acting_user
+    plan: Plan,
+    parent: PlanItem | None,
+    kind: str,
+    data: dict,
+    position: int,
+    acting_user,
+    items: dict[str, PlanItem],
 ) -> PlanItem:
+    """Create or update the item with data["code"]. `items` holds the plan's items by code,
+    read once by the caller; the new item is added to it."""
     values = {
         "parent": parent,
         "kind": kind,
@@ -115,11 +124,12 @@ def upsert_item(
         "measure_type": data.get("type", ""),
         "budget_text": data.get("budget_text", ""),
     }
-    item = PlanItem.objects.filter(plan=plan, code=data["code"]).first()
+    item = items.get(data["code"])
     if item is None:
         item = PlanItem(plan=plan, code=data["code"], **values)
         item.refresh_search_text()
         item.save()
+        items[item.code] = item
         record(
             "plan_item.created",
             actor=acting_user,

@@ -241,7 +241,7 @@ def run_import(job: PlanImport, *, acting_user) -> PlanImport:
 def _apply(job: PlanImport, rows: list[dict], acting_user) -> dict[str, int]:
     plan = job.plan
     with transaction.atomic():
-        before = {i.code: i for i in plan.items.all()}
+        items = {i.code: i for i in plan.items.all()}
         orgs = {
             o.key: o
             for o in Organisation.objects.filter(
@@ -253,13 +253,11 @@ def _apply(job: PlanImport, rows: list[dict], acting_user) -> dict[str, int]:
             m.key: m
             for m in Minister.objects.filter(key__in={k for r in rows for k in r["ministers"]})
         }
-        items = dict(before)
         created = 0
         for position, row in enumerate(rows, start=1):
             parent = items.get(row["parent"]) if row["parent"] else None
             created += row["code"] not in items
-            item = upsert_item(plan, parent, row["kind"], row, position, acting_user)
-            items[item.code] = item
+            item = upsert_item(plan, parent, row["kind"], row, position, acting_user, items)
             if item.kind == ItemKind.MEASURE:
                 sync_measure_details(item, row, orgs, ministers, acting_user)
         record(

@@ -417,14 +417,14 @@ def update_measure(
         current = PlanItem.objects.select_for_update().get(pk=item.pk)
         if current.version != expected_version:
             raise ConflictError(current)
-        changes = diff(current, values)
-        if changes:
-            for field, value in values.items():
-                setattr(current, field, value)
+
+        def before_save() -> None:
             current.version += 1
             current.refresh_search_text()
-            current.save()
-            record("measure.updated", actor=acting_user, target=current, changes=changes)
+
+        save_changes(
+            current, values, action="measure.updated", actor=acting_user, before_save=before_save
+        )
     return current
 
 
