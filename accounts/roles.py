@@ -23,6 +23,7 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", _("Reviewer")
     TRAINER = "trainer", _("Trainer")
     DPO = "dpo", _("Data protection officer")
+    DIRECTORY_EDITOR = "directory_editor", _("Directory editor")
 
 
 CAPABILITIES: dict[str, list[str]] = {
@@ -38,6 +39,7 @@ CAPABILITIES: dict[str, list[str]] = {
     Role.REVIEWER: [],
     Role.TRAINER: [],
     Role.DPO: ["audit.view_audit_log"],
+    Role.DIRECTORY_EDITOR: ["network.edit_directory"],
 }
 
 # Roles that can see information about persons: they must use a second factor.

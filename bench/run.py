@@ -43,6 +43,7 @@ import psycopg
 BENCH_DIR = Path(__file__).resolve().parent
 BASE_DIR = BENCH_DIR.parent
 RESULTS = BENCH_DIR / "RESULTS.md"
+RESULTS_UNCACHED = BENCH_DIR / "RESULTS-uncached.md"
 HOST = "127.0.0.1"
 PLAN_SLUG = "bench-plan-001"
 P95_TARGET_MS = 100.0
@@ -524,6 +525,7 @@ def write_results(
     floors: dict[int, Latencies],
     cases: dict[int, list[Case]],
     start: Start,
+    results: Path,
 ) -> None:
     import django
 
@@ -546,6 +548,13 @@ def write_results(
         f"- Django {django.get_version()}, gunicorn {GUNICORN_WORKERS} workers × "
         f"{GUNICORN_THREADS} threads (gthread), DEBUG=0, psycopg pool; client and server on "
         "the same machine",
+        "- Render cache of the plan pages and public API (plans/cache.py): "
+        + (
+            "**off** (PLANS_CACHE_SECONDS=0): every request computes its page"
+            if args.no_cache
+            else "on, as in production; the warm-up fills it, so requests are cache hits "
+            "(see RESULTS-uncached.md for misses)"
+        ),
         "",
         "## Data",
         "",
@@ -575,7 +584,7 @@ def write_results(
         *slowest_statements(cases[min(cases)]),
         "",
     ]
-    RESULTS.write_text("\n".join(lines))
+    results.write_text("\n".join(lines))
 
 
 # --- Main -----------------------------------------------------------------------------------
@@ -589,7 +598,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60, help="time limit per case")
     parser.add_argument("--repetitions", type=int, default=30, help="SQL replays per client")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8])
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="turn the plans render cache off (PLANS_CACHE_SECONDS=0) and write "
+        "RESULTS-uncached.md: what every cache miss costs",
+    )
     args = parser.parse_args()
+    results = RESULTS_UNCACHED if args.no_cache else RESULTS
 
     url = generate.database_url()
     ensure_data(args.generate)
@@ -600,6 +616,8 @@ def main() -> None:
     cases: dict[int, list[Case]] = {}
     with tempfile.TemporaryDirectory(prefix="synergie-bench-") as tmp:
         env = app_environment(url, str(Path(tmp) / "static"))
+        if args.no_cache:
+            env["PLANS_CACHE_SECONDS"] = "0"
         collect_static(env)
         capture_sql(env, pages)
         with gunicorn(env, Path(tmp) / "gunicorn.log") as port:
@@ -622,8 +640,8 @@ def main() -> None:
                         f"SQL p50 {ms(statistics.median(sums))} ms",
                         flush=True,
                     )
-    write_results(args, url, counts, floors, cases, start)
-    print(f"wrote {RESULTS.relative_to(BASE_DIR)}")
+    write_results(args, url, counts, floors, cases, start, results)
+    print(f"wrote {results.relative_to(BASE_DIR)}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from network.api import router as network_router
 from plans.api import router as plans_router
 from plans.services import ConflictError
 
@@ -15,11 +16,13 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     description=(
-        "Action plans, their measures and progress. Adopted plans are public; everything "
-        "else needs a personal token (Authorization: Bearer syn_…) or a browser session."
+        "Action plans, their measures and progress; the directory of organisations and "
+        "services. Adopted plans and public directory entries are open; everything else "
+        "needs a personal token (Authorization: Bearer syn_…) or a browser session."
     ),
 )
 api.add_router("/", plans_router)
+api.add_router("/", network_router)
 
 
 def _messages(error: ValidationError) -> dict[str, list[str]]:

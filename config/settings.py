@@ -145,6 +145,10 @@ else:
 if TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Rendered plan trees, dashboards, measure pages and public API answers are cached until
+# plan content changes (plans/cache.py), and at most this long; 0 turns the cache off.
+PLANS_CACHE_SECONDS = int(os.environ.get("PLANS_CACHE_SECONDS", "600"))
+
 # --- Background tasks ---
 TASKS = {
     "default": {

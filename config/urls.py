@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("plans/", include("plans.urls")),
     path("audit/", include("audit.urls")),
+    path("directory/", include("network.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -9,7 +9,11 @@ from audit.access import can_view_audit_log
 
 def navigation(request):
     user = request.user
-    entries = [(reverse("core:home"), _("Home")), (reverse("plans:list"), _("Action plans"))]
+    entries = [
+        (reverse("core:home"), _("Home")),
+        (reverse("plans:list"), _("Action plans")),
+        (reverse("network:directory"), _("Directory")),
+    ]
     if user.is_authenticated:
         if user.has_perm("plans.report_progress") or user.has_perm("plans.coordinate_plans"):
             entries.append((reverse("plans:my_work"), _("My work")))

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role, sync_role_groups
-from network.models import Organisation
+from network.models import Organisation, Service
 from plans.models import (
     ActorRole,
     BudgetLine,
@@ -62,8 +62,16 @@ def make_item(
     return item
 
 
+def make_service(org: Organisation, name: str, **extra) -> Service:
+    service = Service(organisation=org, name={"en": name}, **extra)
+    service.refresh_search_text()
+    service.save()
+    return service
+
+
 class Personas(TestCase):
-    """Two agencies (A and B), a coordinator and contact points in each, a DPO, a reader.
+    """Two agencies (A and B), a coordinator and contact points in each, a DPO, a reader,
+    a directory editor of A; a public service of A and a service of B not listed publicly.
 
     Agency A owns an adopted plan (line L1 → action A1 → measures 1.1 reported by A and 1.2
     reported by B) and a draft; agency B owns a draft.
@@ -80,6 +88,11 @@ class Personas(TestCase):
         cls.dpo = make_user("dpo@a.test", cls.org_a, Role.DPO, mfa=True)
         cls.coordinator_b = make_user("coordinator@b.test", cls.org_b, Role.PLAN_COORDINATOR)
         cls.contact_b = make_user("contact@b.test", cls.org_b, Role.CONTACT_POINT)
+        cls.editor_a = make_user("editor@a.test", cls.org_a, Role.DIRECTORY_EDITOR)
+        cls.service_a = make_service(
+            cls.org_a, "Listening line", municipality="Namur", languages=["fr", "nl"]
+        )
+        cls.private_service_b = make_service(cls.org_b, "Counselling address", is_public=False)
 
         cls.plan = Plan.objects.create(
             slug="plan-a",

@@ -143,3 +143,46 @@ def test_a_user_adds_a_security_key_and_logs_in_with_it(visit):
     visit.page.locator("#mfa_webauthn_authenticate").click()
     visit.page.wait_for_url(re.compile(r"/$"))
     expect(visit.page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def test_the_public_finds_a_service_in_the_directory(visit):
+    visit.go("/")
+    visit.page.get_by_role("link", name="Directory").click()
+    visit.check()
+    visit.page.get_by_label("For whom").select_option("parents")
+    expect(visit.page.locator(".result-count")).to_contain_text("services found")
+    expect(visit.page.get_by_role("link", name="Help desk for parents")).to_be_visible()
+    # A service not listed publicly stays hidden from the public.
+    expect(visit.page.locator("#results")).not_to_contain_text("Confidential counselling")
+    visit.check()
+    visit.page.get_by_role("link", name="Help desk for parents").click()
+    expect(visit.page.get_by_role("heading", level=1)).to_have_text("Help desk for parents")
+    expect(visit.page.locator("body")).to_contain_text("Monday 09:00–17:00")
+    visit.check()
+    visit.go("/directory/open-data/")
+    visit.check()
+
+
+def test_an_editor_verifies_their_organisations_entries(visit):
+    log_in(visit, "editor@demo.synergie.test")
+    visit.go("/directory/organisations/namur-cohesion/")
+    visit.check()
+    visit.page.get_by_role("button", name="Confirm this entry is up to date").click()
+    expect(visit.page.locator("body")).to_contain_text("marked as verified today")
+    expect(visit.page.locator("body")).to_contain_text("by Quentin Annuaire")
+    visit.check()
+    visit.page.get_by_role("link", name="Edit the organisation").click()
+    visit.check()
+    visit.page.get_by_label("Postcode").fill("50000")
+    visit.page.get_by_role("button", name="Save").click()
+    expect(visit.page.locator(".field-error")).to_contain_text("four digits")
+    visit.check()
+    visit.page.get_by_label("Postcode").fill("5000")
+    visit.page.get_by_label("Street and number").fill("Hôtel de Ville")
+    visit.page.get_by_role("button", name="Save").click()
+    expect(visit.page.locator("body")).to_contain_text("Hôtel de Ville, 5000 Namur")
+    # Another organisation's entry offers no edit button.
+    visit.go("/directory/organisations/cpas-namur/")
+    expect(visit.page.get_by_role("link", name="Edit the organisation")).to_have_count(0)
+    expect(visit.page.locator("body")).to_contain_text("This entry may be out of date.")
+    visit.check()

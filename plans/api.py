@@ -8,12 +8,14 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.datastructures import MultiValueDict
 from ninja import Field, File, FilterSchema, Query, Router, Schema, Status, UploadedFile
+from ninja.decorators import decorate_view
 from ninja.pagination import CursorPagination, paginate
 
 from core import i18n
 from core.api import AUTHENTICATED, PUBLIC, require_write
 from core.forms import raise_form_errors
 from plans import access, services, tree
+from plans import cache as plans_cache
 from plans.forms import (
     ImportForm,
     IndicatorForm,
@@ -276,6 +278,7 @@ class MeasureFilter(FilterSchema):
 @router.get(
     "/measures", response=list[MeasureOut], auth=PUBLIC, summary="Measures of the visible plans"
 )
+@decorate_view(plans_cache.public_response)
 @paginate(CursorPagination, ordering=("id",))
 def list_measures(request, filters: Query[MeasureFilter]):
     plans = access.visible_plans(request.auth)
@@ -298,6 +301,7 @@ def list_measures(request, filters: Query[MeasureFilter]):
 
 
 @router.get("/measures/{measure_id}", response=MeasureOut, auth=PUBLIC, summary="A measure")
+@decorate_view(plans_cache.public_response)
 def get_measure(request, measure_id: int):
     plans = access.visible_plans(request.auth)
     item = get_object_or_404(

@@ -1,20 +1,25 @@
 """Forms of the action-plan monitor; the API validates through the same ones."""
 
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core import i18n
+from core.forms import TranslatedForm
 from core.widgets import FastSelect
 from network.models import Organisation
 from plans.models import (
     ActorRole,
     BudgetMode,
     CompletionLevel,
+    ItemKind,
     MeasureType,
     Minister,
     Periodicity,
+    Plan,
     PlanStatus,
     ProgressStatus,
 )
@@ -36,30 +41,45 @@ class TreeFilterForm(forms.Form):
     minister = forms.ChoiceField(label=_("Minister"), required=False, widget=FastSelect)
     line = forms.ChoiceField(label=_("Policy line"), required=False)
 
-    def __init__(self, *args, plan, lines, **kwargs):
+    def __init__(self, *args, choices: dict[str, list[tuple[str, str]]], **kwargs):
         super().__init__(*args, **kwargs)
-        # Plain values, not model instances: a national plan lists hundreds of actors.
+        for name, everything in (
+            ("actor", _("All actors")),
+            ("minister", _("All ministers")),
+            ("line", _("All lines")),
+        ):
+            field = cast(forms.ChoiceField, self.fields[name])
+            field.choices = [("", everything), *choices[name]]
+
+    @staticmethod
+    def choices_for(plan: Plan) -> dict[str, list[tuple[str, str]]]:
+        """The plan's actors, ministers and lines as plain values (a national plan lists
+        hundreds of actors), in the active language; the views cache them."""
         language = translation.get_language()
         organisations = (
             Organisation.objects.filter(measure_roles__item__plan=plan)
             .values_list("key", "abbreviation", "name")
             .distinct()
         )
-        self.fields["actor"].choices = [("", _("All actors"))] + sorted(
-            (
-                (key, i18n.pick(name, language) or abbreviation or key)
-                for key, abbreviation, name in organisations
-            ),
-            key=lambda choice: choice[1].lower(),
-        )
         ministers = Minister.objects.filter(items__plan=plan).values_list("key", "title")
-        self.fields["minister"].choices = [("", _("All ministers"))] + sorted(
-            ((key, i18n.pick(title, language)) for key, title in ministers.distinct()),
-            key=lambda choice: choice[1].lower(),
-        )
-        self.fields["line"].choices = [("", _("All lines"))] + [
-            (line.code, f"{line.code} {i18n.pick(line.title, language)}") for line in lines
-        ]
+        lines = plan.items.filter(kind=ItemKind.LINE).order_by("position")
+        return {
+            "actor": sorted(
+                (
+                    (key, i18n.pick(name, language) or abbreviation or key)
+                    for key, abbreviation, name in organisations
+                ),
+                key=lambda choice: choice[1].lower(),
+            ),
+            "minister": sorted(
+                ((key, i18n.pick(title, language)) for key, title in ministers.distinct()),
+                key=lambda choice: choice[1].lower(),
+            ),
+            "line": [
+                (code, f"{code} {i18n.pick(title, language)}")
+                for code, title in lines.values_list("code", "title")
+            ],
+        }
 
     def filter(self, measures):
         data = self.cleaned_data
@@ -229,47 +249,6 @@ class ImportForm(forms.Form):
         if upload.size > self.MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than 20 MB."))
         return upload
-
-
-class TranslatedForm(forms.Form):
-    """A form with per-language fields gathered into {"nl": …} dicts by translations()."""
-
-    def __init__(self, *args, **kwargs):
-        self.translated: list[tuple[str, bool]] = []
-        super().__init__(*args, **kwargs)
-
-    def clean(self):
-        data = super().clean()
-        for name, required_one in self.translated:
-            if required_one and not any(
-                (data.get(f"{name}_{code}") or "").strip() for code, _l in settings.LANGUAGES
-            ):
-                self.add_error(
-                    f"{name}_{settings.LANGUAGES[0][0]}", _("Fill in at least one language.")
-                )
-        return data
-
-    def add_translated(
-        self, name: str, label, *, required_one: bool, max_length: int, textarea: bool = False
-    ) -> None:
-        """Add one field per language (title_nl, title_fr, …)."""
-        for code, language in settings.LANGUAGES:
-            self.fields[f"{name}_{code}"] = forms.CharField(
-                label=f"{label} ({language})",
-                required=False,
-                max_length=max_length,
-                widget=forms.Textarea(attrs={"rows": 3}) if textarea else forms.TextInput(),
-            )
-        self.translated.append((name, required_one))
-
-    def translations(self, name: str) -> dict[str, str]:
-        return {
-            code: self.cleaned_data.get(f"{name}_{code}", "") for code, _l in settings.LANGUAGES
-        }
-
-    @staticmethod
-    def initial_for(name: str, values: dict) -> dict[str, str]:
-        return {f"{name}_{code}": (values or {}).get(code, "") for code, _l in settings.LANGUAGES}
 
 
 class PlanForm(TranslatedForm):

@@ -14,6 +14,7 @@ from audit.services import record, save_changes
 from core import i18n
 from network.models import Organisation
 from network.services import upsert_organisation
+from plans import cache as plans_cache
 from plans.models import (
     BUDGET_LINE_FIELDS,
     ActorRole,
@@ -155,6 +156,7 @@ def sync_measure_details(
     acting_user,
 ) -> None:
     changes: dict[str, list] = {}
+    plans_cache.invalidate()  # bulk_create sends no signal
 
     current_actors = list(item.actors.values_list("organisation_id", "role", "as_written"))
     written_before = {org_id: written for org_id, _role, written in current_actors}

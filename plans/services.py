@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import diff, record, save_changes
 from core import i18n
+from plans import cache as plans_cache
 from plans.models import (
     CompletionLevel,
     EvaluationEntry,
@@ -71,6 +72,7 @@ def open_round(
         )
         measures = list(plan.items.filter(kind=ItemKind.MEASURE))
         last = _last_published_by_item(plan)
+        plans_cache.invalidate()  # bulk_create and update() send no signal
         ProgressUpdate.objects.bulk_create(
             [
                 ProgressUpdate(
@@ -143,6 +145,7 @@ def save_update(
         if submit:
             values["state"] = UpdateState.SUBMITTED
         changes = diff(update, values)
+        plans_cache.invalidate()
         rows = ProgressUpdate.objects.filter(pk=update.pk, version=expected_version).update(
             version=F("version") + 1,
             submitted_by=acting_user if submit else update.submitted_by,
@@ -225,6 +228,7 @@ def publish_update(update: ProgressUpdate, *, acting_user) -> ProgressUpdate:
         update.published_at = timezone.now()
         update.version += 1
         update.save(update_fields=["state", "reviewed_by", "published_at", "version"])
+        plans_cache.invalidate()
         PlanItem.objects.filter(pk=item.pk).update(
             current_status=update.status, current_progress=update.percent, version=F("version") + 1
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -11,8 +12,10 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +23,7 @@ from audit.models import AuditEvent
 from audit.services import record
 from core import i18n
 from plans import access, charts, history, reports, services, tree
+from plans import cache as plans_cache
 from plans.forms import (
     ActorFormSet,
     BudgetLineFormSet,
@@ -74,7 +78,14 @@ def plan_list(request):
 def _items_with_details(plan):
     return list(
         plan.items.select_related("reporting_organisation")
-        .defer("search_text", "summary", "budget_text", "reporting_organisation__search_text")
+        .defer(
+            "search_text",
+            "summary",
+            "budget_text",
+            "reporting_organisation__search_text",
+            "reporting_organisation__facets",
+            "reporting_organisation__description",
+        )
         .order_by("position")
     )
 
@@ -106,54 +117,87 @@ def _present(plan, rows: list[tree.Row]) -> list[tree.Row]:
 
 def plan_detail(request, slug):
     plan = access.get_plan_for_user(request.user, slug)
-    items = _items_with_details(plan)
-    root = tree.build(items)
-    lines = [node.item for node in root.children if node.item is not None]
-    form = TreeFilterForm(request.GET or None, plan=plan, lines=lines)
-    shown = None
-    if form.is_bound and form.is_valid() and form.is_filtering:
-        keep = set(form.filter(plan.items.measures()).values_list("pk", flat=True))
-        line_code = form.cleaned_data.get("line")
-        if line_code:
-            line_node = next(n for n in root.children if n.item and n.item.code == line_code)
-            keep &= {m.pk for m in line_node.measures}
-        tree.prune(root, keep)
-        shown = len(keep)
+
+    @functools.cache
+    def filter_form() -> TreeFilterForm:
+        # Built only on a cache miss: setting hundreds of choices is costly in itself.
+        choices = plans_cache.cached(
+            "filters", (plan.pk,), lambda: TreeFilterForm.choices_for(plan)
+        )
+        return TreeFilterForm(request.GET or None, choices=choices)
+
+    def render_tree() -> str:
+        form = filter_form()
+        root = tree.build(_items_with_details(plan))
+        shown = None
+        if form.is_bound and form.is_valid() and form.is_filtering:
+            keep = set(form.filter(plan.items.measures()).values_list("pk", flat=True))
+            line_code = form.cleaned_data.get("line")
+            if line_code:
+                line = next(n for n in root.children if n.item and n.item.code == line_code)
+                keep &= {m.pk for m in line.measures}
+            tree.prune(root, keep)
+            shown = len(keep)
+        context = {"form": form, "root": root, "rows": _present(plan, tree.walk(root))}
+        return render_to_string("plans/_tree.html", {**context, "shown": shown})
+
+    # The filters and the tree are the same for everyone who may see the plan: cached
+    # per query (rendering a select of hundreds of actors costs more than the queries).
+    query = (plan.pk, sorted(request.GET.lists()))
+    tree_html = plans_cache.cached("tree", query, render_tree)
+    if request.headers.get("HX-Request"):
+        return HttpResponse(tree_html)
+    filters_html = plans_cache.cached(
+        "filters-html",
+        query,
+        lambda: render_to_string("plans/_filters.html", {"form": filter_form(), "plan": plan}),
+    )
     context = {
         "plan": plan,
-        "root": root,
-        "rows": _present(plan, tree.walk(root)),
-        "form": form,
-        "shown": shown,
+        "tree_html": mark_safe(tree_html),  # noqa: S308 -- rendered by our template
+        "filters_html": mark_safe(filters_html),  # noqa: S308
         "can_coordinate": access.can_coordinate_plan(request.user, plan),
         "rounds": access.visible_rounds(request.user, plan)[:5],
     }
-    template = "plans/_tree.html" if request.headers.get("HX-Request") else "plans/plan_detail.html"
-    return render(request, template, context)
+    return render(request, "plans/plan_detail.html", context)
 
 
 def measure_detail(request, slug, code):
     plan = access.get_plan_for_user(request.user, slug)
     item = access.get_measure_for_user(request.user, plan, code)
+    can_coordinate = access.can_coordinate_plan(request.user, plan)
+    signed_in = request.user.is_authenticated
+
+    def render_body() -> str:
+        context = {
+            "plan": plan,
+            "item": item,
+            "actors": item.actors.select_related("organisation"),
+            "ministers": [
+                mm.minister
+                for mm in MeasureMinister.objects.filter(item=item).select_related("minister")
+            ],
+            "budget_lines": item.budget_lines.all(),
+            "indicators": item.indicators.prefetch_related("values"),
+            "history": history.between_rounds(access.published_updates(item)),
+            "can_coordinate": can_coordinate,
+            "show_people": signed_in,
+        }
+        return render_to_string("plans/_measure_body.html", context)
+
+    # The body varies only with the two flags that change what it shows.
+    parts = (item.pk, can_coordinate, signed_in)
     context = {
         "plan": plan,
         "item": item,
         "ancestors": _ancestors(item),
-        "actors": item.actors.select_related("organisation"),
-        "ministers": [
-            mm.minister
-            for mm in MeasureMinister.objects.filter(item=item).select_related("minister")
-        ],
-        "budget_lines": item.budget_lines.all(),
-        "indicators": item.indicators.prefetch_related("values"),
-        "history": history.between_rounds(access.published_updates(item)),
+        "body_html": mark_safe(plans_cache.cached("measure", parts, render_body)),  # noqa: S308
         "edits": (
             AuditEvent.objects.for_target(item).filter(action="measure.updated")[:20]
-            if access.can_coordinate_plan(request.user, plan)
+            if can_coordinate
             else []
         ),
-        "children": item.children.order_by("position"),
-        "can_coordinate": access.can_coordinate_plan(request.user, plan),
+        "can_coordinate": can_coordinate,
     }
     return render(request, "plans/measure_detail.html", context)
 
@@ -169,9 +213,14 @@ def _ancestors(item: PlanItem) -> list[PlanItem]:
 
 def dashboard(request, slug):
     plan = access.get_plan_for_user(request.user, slug)
-    items = _items_with_details(plan)
-    root = tree.build(items)
-    context = {"plan": plan, "charts": charts.dashboard_charts(plan, root)}
+
+    def render_charts() -> str:
+        root = tree.build(_items_with_details(plan))
+        charts_ = charts.dashboard_charts(plan, root)
+        return render_to_string("plans/_charts.html", {"charts": charts_})
+
+    charts_html = plans_cache.cached("dashboard", (plan.pk,), render_charts)
+    context = {"plan": plan, "charts_html": mark_safe(charts_html)}  # noqa: S308
     return render(request, "plans/dashboard.html", context)
 
 

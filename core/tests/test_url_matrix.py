@@ -14,6 +14,7 @@ from core.testing import Personas
 from plans import services
 
 A, R, C, CO, CB, D = "anonymous", "reader", "contact_a", "coordinator", "coordinator_b", "dpo"
+E = "editor_a"
 LOGIN = 302  # redirect to the login page
 
 # name: (kwargs key, method, {persona: status})
@@ -106,6 +107,28 @@ MATRIX = {
     "mfa_remove_webauthn": ("pk", "get", {A: LOGIN, R: 302}),
     "mfa_reauthenticate_webauthn": ("", "get", {A: LOGIN, R: 302}),
     "usersessions_list": ("", "get", {A: LOGIN, R: 200}),
+    # The directory: public entries for everyone, all entries for professionals, edits by
+    # the organisation's own editors.
+    "network:directory": ("", "get", {A: 200, R: 200, E: 200}),
+    "network:open_data": ("", "get", {A: 200, R: 200}),
+    "network:hsds": ("hsds", "get", {A: 200, R: 200}),
+    "network:organisation": ("org", "get", {A: 200, R: 200, E: 200}),
+    "network:organisation_edit": ("org", "get", {A: LOGIN, R: 403, CO: 403, CB: 403, E: 200}),
+    "network:organisation_verify": ("org", "post", {A: LOGIN, R: 403, CB: 403, E: 302}),
+    "network:service_create": ("org", "get", {A: LOGIN, R: 403, CB: 403, E: 200}),
+    "network:service": ("private_service", "get", {A: 404, R: 200, CB: 200}),
+    "network:service_edit": ("service", "get", {A: LOGIN, R: 403, CB: 403, E: 200}),
+    "network:service_verify": ("service", "post", {A: LOGIN, R: 403, CB: 403, E: 302}),
+    "api:list_organisations": ("", "get", {A: 200, R: 200}),
+    "api:get_organisation": ("org", "get", {A: 200, R: 200}),
+    "api:patch_organisation": ("org", "patch", {A: 401, R: 403, CB: 403, E: 200}),
+    "api:verify_organisation": ("org", "post", {A: 401, R: 403, CB: 403, E: 200}),
+    "api:list_services": ("", "get", {A: 200, R: 200}),
+    "api:get_service": ("private_service_id", "get", {A: 404, R: 200}),
+    "api:create_service": ("org", "post", {A: 401, R: 403, CB: 403, E: 201}),
+    "api:patch_service": ("service_id", "patch", {A: 401, R: 403, CB: 403, E: 200}),
+    "api:verify_service": ("service_id", "post", {A: 401, R: 403, CB: 403, E: 200}),
+    "api:hsds_dataset": ("hsds", "get", {A: 200, R: 200}),
 }
 # The admin: every page sends anonymous visitors to the (allauth) login and refuses
 # members who are not staff.
@@ -175,6 +198,12 @@ class UrlMatrixTest(Personas):
                 "file_id": self.evidence.pk,
             },
             "pk": {"pk": 999999},
+            "hsds": {"language": "nl"},
+            "org": {"key": "agency-a"},
+            "service": {"service_uuid": self.service_a.uuid},
+            "private_service": {"service_uuid": self.private_service_b.uuid},
+            "service_id": {"service_id": self.service_a.uuid},
+            "private_service_id": {"service_id": self.private_service_b.uuid},
             "reset_key": {"uidb36": "1", "key": "bad-key"},
             "email_key": {"key": "bad-key"},
         }[key]
@@ -204,6 +233,10 @@ class UrlMatrixTest(Personas):
             return json.dumps({"version": self.measure.version})
         if name == "api:create_plan":
             return json.dumps({"slug": "x", "title": {}, "period_start": 1, "period_end": 1})
+        if name == "api:patch_organisation":
+            return json.dumps({"phone": "+32 81 24 60 00"})
+        if name in ("api:create_service", "api:patch_service"):
+            return json.dumps({"name": {"en": "Parents' line"}})
         if name == "api:review_update":
             return json.dumps({"decision": "publish"})
         return None
@@ -215,6 +248,7 @@ class UrlMatrixTest(Personas):
             CO: self.coordinator,
             CB: self.coordinator_b,
             D: self.dpo,
+            E: self.editor_a,
         }.get(label)
 
     def check(self, name, key, method, persona, expected):

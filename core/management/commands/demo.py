@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from accounts.roles import PERSONAL_DATA_ROLES, Role, sync_role_groups
-from network.services import upsert_organisation
+from network.demo import load_directory
 from plans import services as plan_services
 from plans.importer import load_plan_document
 from plans.models import Indicator, PlanItem, ReportingRound
@@ -29,42 +29,6 @@ DEMO_PASSWORD = "synergie-demo-2026"  # noqa: S105 - demo only, printed on purpo
 # Base32 TOTP secret shared by the demo accounts that need a second factor; add it to an
 # authenticator app (or compute codes with `oathtool --totp -b`).
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
-
-NAMUR_ORGANISATIONS = [
-    {
-        "key": "namur",
-        "abbreviation": "",
-        "level": "municipality",
-        "name": {
-            "nl": "Stad Namen",
-            "fr": "Ville de Namur",
-            "de": "Stadt Namur",
-            "en": "City of Namur",
-        },
-    },
-    {
-        "key": "namur-police",
-        "abbreviation": "ZP Namur",
-        "level": "police_zone",
-        "name": {
-            "nl": "Politiezone Namen Hoofdstad",
-            "fr": "Zone de police Namur Capitale",
-            "de": "Polizeizone Namur Hauptstadt",
-            "en": "Namur Capital police zone",
-        },
-    },
-    {
-        "key": "cpas-namur",
-        "abbreviation": "CPAS",
-        "level": "public_agency",
-        "name": {
-            "nl": "OCMW Namen",
-            "fr": "CPAS de Namur",
-            "de": "ÖSHZ Namur",
-            "en": "Namur Public Social Welfare Centre",
-        },
-    },
-]
 
 # (e-mail, full name, organisation key, role)
 DEMO_USERS = [
@@ -84,6 +48,7 @@ DEMO_USERS = [
     ("reviewer@demo.synergie.test", "Nora Expert", "VVI", Role.REVIEWER),
     ("trainer@demo.synergie.test", "Olivier Vorming", "VVSG", Role.TRAINER),
     ("dpo@demo.synergie.test", "Paula Privacy", "KB", Role.DPO),
+    ("editor@demo.synergie.test", "Quentin Annuaire", "namur-cohesion", Role.DIRECTORY_EDITOR),
 ]
 
 DEMO_INDICATORS = {
@@ -127,8 +92,7 @@ class Command(BaseCommand):
         sync_role_groups()
         with transaction.atomic():
             plan = load_plan_document(json.loads(DEMO_PLAN.read_text(encoding="utf-8")))
-            for org in NAMUR_ORGANISATIONS:
-                upsert_organisation(**org)
+            load_directory()
             users = {
                 email: self._user(email, name, org, role) for email, name, org, role in DEMO_USERS
             }

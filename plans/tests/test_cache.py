@@ -1,0 +1,134 @@
+"""The render cache (plans/cache.py): served again without queries, never stale after a
+change, never mixing what different rights or languages see."""
+
+import re
+
+from django.db import transaction
+from django.test import TransactionTestCase
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.services import create_api_token
+from core.testing import Personas
+from plans import cache as plans_cache
+from plans import services
+from plans.models import ProgressStatus
+
+TREE = re.compile(rb'<div id="tree".*?</ol>\s*</div>', re.DOTALL)
+
+
+class RenderCacheTest(Personas):
+    tree_url = "/plans/plan-a/"
+
+    def queries(self, path: str, **headers) -> tuple[int, bytes]:
+        from django.db import connection
+
+        with CaptureQueriesContext(connection) as captured:
+            response = self.client.get(path, **headers)
+        self.assertEqual(response.status_code, 200)
+        return len(captured), response.content
+
+    def test_a_second_visit_reads_the_tree_from_the_cache(self):
+        first_count, first = self.queries(self.tree_url)
+        second_count, second = self.queries(self.tree_url)
+        tree = TREE.search(first)
+        self.assertIsNotNone(tree)
+        self.assertIn(b"Item 1.2", tree.group(0))
+        self.assertEqual(TREE.search(second).group(0), tree.group(0))
+        self.assertGreater(first_count, second_count)
+        self.assertEqual(second_count, 1)  # the plan itself, to check it may be seen
+
+    def test_a_published_update_shows_at_once(self):
+        in_progress = 'class="status status-in_progress">In progress'
+        self.assertNotContains(self.client.get(self.tree_url), in_progress)
+        rnd = services.open_round(
+            self.plan,
+            acting_user=self.coordinator,
+            name="R1",
+            period="2017",
+            deadline=self.future(),
+        )
+        update = rnd.updates.get(item=self.measure)
+        data = {"status": ProgressStatus.IN_PROGRESS, "percent": 40, "narrative": "Halfway"}
+        update = services.save_update(
+            update, data, acting_user=self.contact_a, expected_version=update.version, submit=True
+        )
+        services.publish_update(update, acting_user=self.coordinator)
+        self.assertContains(self.client.get(self.tree_url), in_progress)
+        measure_page = self.client.get(reverse("plans:measure", args=["plan-a", "1.1"]))
+        self.assertContains(measure_page, "Halfway")
+
+    def test_a_renamed_organisation_shows_at_once(self):
+        self.assertContains(self.client.get(self.tree_url), "AGENCY-A")
+        self.org_a.abbreviation = "AGA"
+        self.org_a.save()
+        page = self.client.get(self.tree_url)
+        self.assertContains(page, "AGA")
+        self.assertNotContains(page, "AGENCY-A")
+
+    def test_a_coordinator_and_a_visitor_do_not_share_a_measure_page(self):
+        url = reverse("plans:measure", args=["plan-a", "1.1"])
+        self.login(self.coordinator)
+        self.assertContains(self.client.get(url), "Add an indicator")
+        self.client.logout()
+        self.assertNotContains(self.client.get(url), "Add an indicator")
+
+    def test_each_language_has_its_own_tree(self):
+        english = self.client.get(self.tree_url, HTTP_ACCEPT_LANGUAGE="en")
+        dutch = self.client.get(self.tree_url, HTTP_ACCEPT_LANGUAGE="nl")
+        self.assertContains(english, "Item 1.1")
+        self.assertContains(dutch, "Onderdeel 1.1")
+
+    def test_filters_are_cached_apart(self):
+        self.assertContains(self.client.get(self.tree_url), "Item 1.2")
+        self.assertNotContains(self.client.get(self.tree_url + "?type=B"), "Item 1.2")
+
+    def test_public_api_answers_are_cached_for_anonymous_callers_only(self):
+        first_count, first = self.queries("/api/v1/measures?plan=plan-a")
+        second_count, second = self.queries("/api/v1/measures?plan=plan-a")
+        self.assertEqual((second_count, second), (0, first))
+        _token, secret = create_api_token(self.coordinator, name="t", scope="read")
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+        with_token, _ = self.queries("/api/v1/measures?plan=plan-a", **headers)
+        self.assertGreater(with_token, 0)
+
+    def test_a_rolled_back_transaction_leaves_nothing_pending(self):
+        before = plans_cache.generation()
+        try:
+            with transaction.atomic():
+                plans_cache.invalidate()
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        after_rollback = plans_cache.generation()
+        self.assertGreater(after_rollback, before)
+        plans_cache.invalidate()
+        self.assertGreater(plans_cache.generation(), after_rollback)
+
+
+class CommitTest(TransactionTestCase):
+    def test_a_transaction_raises_the_generation_now_and_once_at_commit(self):
+        before = plans_cache.generation()
+        with transaction.atomic():
+            plans_cache.invalidate()
+            plans_cache.invalidate()
+            self.assertEqual(plans_cache.generation(), before + 1)
+            plans_cache.invalidate()  # read since: bumps again
+        self.assertEqual(plans_cache.generation(), before + 3)
+
+
+class BrokenCacheTest(Personas):
+    def test_pages_and_writes_work_when_the_cache_is_down(self):
+        from unittest import mock
+
+        with (
+            mock.patch("plans.cache.cache.get", side_effect=ConnectionError),
+            mock.patch("plans.cache.cache.set", side_effect=ConnectionError),
+            mock.patch("plans.cache.cache.incr", side_effect=ConnectionError),
+            self.assertLogs("plans.cache", level="ERROR"),
+        ):
+            self.assertContains(self.client.get("/plans/plan-a/"), "Item 1.1")
+            self.assertEqual(self.client.get("/api/v1/measures").status_code, 200)
+            self.org_a.abbreviation = "AGA"
+            self.org_a.save()
+            self.assertContains(self.client.get("/plans/plan-a/"), "AGA")
