@@ -147,7 +147,9 @@ if TESTING:
 
 # Rendered plan trees, dashboards, measure pages and public API answers are cached until
 # plan content changes (plans/cache.py), and at most this long; 0 turns the cache off.
-PLANS_CACHE_SECONDS = int(os.environ.get("PLANS_CACHE_SECONDS", "600"))
+# Off in tests by default (a TestCase never commits, so it never invalidates); the cache's
+# own tests and the browser journeys turn it on.
+PLANS_CACHE_SECONDS = int(os.environ.get("PLANS_CACHE_SECONDS", "0" if TESTING else "600"))
 
 # --- Background tasks ---
 TASKS = {

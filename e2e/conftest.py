@@ -85,7 +85,8 @@ def demo(transactional_db):
 
 
 @pytest.fixture
-def visit(browser, live_server, demo):
+def visit(browser, live_server, demo, settings):
+    settings.PLANS_CACHE_SECONDS = 600  # as in production: journeys see the cache at work
     context = browser.new_context(locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)

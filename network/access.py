@@ -48,6 +48,14 @@ def get_service_for_user(user, service_uuid) -> Service:
     return service
 
 
+def visible_parent(user, org: Organisation) -> Organisation | None:
+    """The parent organisation, if the user may see it (the public: when it is listed)."""
+    parent = org.parent
+    if parent is None or (not user.is_authenticated and not parent.is_public):
+        return None
+    return parent
+
+
 def can_edit_organisation(user, org: Organisation) -> bool:
     """Editors of the organisation itself."""
     if not user.is_authenticated:

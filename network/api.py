@@ -76,8 +76,9 @@ class OrganisationOut(Schema):
         }
 
     @staticmethod
-    def resolve_parent(obj):
-        return obj.parent.key if obj.parent_id else None
+    def resolve_parent(obj, context):
+        parent = access.visible_parent(context["request"].auth, obj)
+        return parent.key if parent else None
 
     @staticmethod
     def resolve_freshness(obj):

@@ -72,7 +72,7 @@ class AddressFields(forms.Form):
     website = forms.URLField(
         label=_("Website"), required=False, max_length=200, assume_scheme="https"
     )
-    email = forms.EmailField(label=_("E-mail"), required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
     phone = forms.RegexField(
         label=_("Phone"),
         required=False,
@@ -254,7 +254,9 @@ class DirectoryFilterForm(forms.Form):
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def value(self, name: str):
-        """A cleaned value, or empty when the form is unbound or that field is invalid."""
-        if not self.is_bound or not self.is_valid():
+        """A field's cleaned value, or empty when the form is unbound or that field (only
+        that one) is invalid."""
+        if not self.is_bound:
             return self.fields[name].initial or ""
+        self.is_valid()
         return self.cleaned_data.get(name) or ""

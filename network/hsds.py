@@ -43,6 +43,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils import timezone, translation
@@ -51,13 +52,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 
 from core.i18n import pick
+from network import access
 from network.models import (
     LANGUAGE_CHOICES,
     Channel,
     Intake,
     Organisation,
     Service,
-    ServiceStatus,
     TargetGroup,
     validate_kbo,
 )
@@ -93,13 +94,11 @@ def build_dataset(language: str) -> Json:
     """The public organisations, services and service_at_locations in one language."""
     if language not in dict(settings.LANGUAGES):
         raise ValueError(f"No dataset language {language!r}")
-    organisations = Organisation.objects.filter(is_public=True).select_related("parent")
+    # What the public may see, through the directory's access functions.
+    public = AnonymousUser()
+    organisations = access.visible_organisations(public).select_related("parent")
     services = (
-        Service.objects.filter(
-            is_public=True, organisation__is_public=True, status__in=ServiceStatus.values
-        )
-        .select_related("organisation")
-        .prefetch_related("slots")
+        access.visible_services(public).select_related("organisation").prefetch_related("slots")
     )
     with translation.override(language):
         service_list = list(services)

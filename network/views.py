@@ -49,6 +49,7 @@ def organisation_detail(request, key):
     )
     context = {
         "org": org,
+        "parent": access.visible_parent(request.user, org),
         "services": access.visible_services(request.user).filter(organisation=org),
         "children": access.visible_organisations(request.user).filter(parent=org),
         "roles": roles,

@@ -11,7 +11,10 @@ class PlansConfig(AppConfig):
 
         from plans import cache
 
-        def changed(sender, **kwargs) -> None:
+        def changed(sender, update_fields=None, **kwargs) -> None:
+            # An editor confirming an entry changes nothing a plan page shows.
+            if update_fields and set(update_fields) <= {"verified_at", "verified_by"}:
+                return
             cache.invalidate()
 
         # Every model whose rows a plan page or the public API shows. Import jobs are left

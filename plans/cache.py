@@ -13,9 +13,9 @@ services that write in bulk (bulk_create, queryset.update) call `invalidate()`.
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -35,19 +35,13 @@ def timeout() -> int:
     return int(getattr(settings, "PLANS_CACHE_SECONDS", 600))
 
 
-# True once this thread raised the generation and has not read it since: more writes
-# in a row need no further bump until something is read (and maybe cached) again.
-_bumped_since_read: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "plans_cache_bumped", default=False
-)
-
-
 def generation() -> int:
-    _bumped_since_read.set(False)
     value = cache.get(GENERATION_KEY)
     if value is None:
-        value = 1
-        cache.add(GENERATION_KEY, value, None)
+        # Missing (first use, or evicted): start above any number used before, so that
+        # entries stored under an older generation can never match again.
+        cache.add(GENERATION_KEY, time.time_ns(), None)
+        value = cache.get(GENERATION_KEY)
     return int(value)
 
 
@@ -55,8 +49,8 @@ def _bump() -> None:
     try:
         try:
             cache.incr(GENERATION_KEY)
-        except ValueError:  # not set yet (or evicted): any new number will do
-            cache.set(GENERATION_KEY, 2, None)
+        except ValueError:  # missing: see generation()
+            cache.set(GENERATION_KEY, time.time_ns(), None)
     except Exception:
         # A write must not fail because the cache is down; what was cached expires
         # after PLANS_CACHE_SECONDS at the latest.
@@ -64,17 +58,14 @@ def _bump() -> None:
 
 
 def invalidate() -> None:
-    """Make every cached render stale, now and again when the current transaction
-    commits: between the two, another request may have cached what it read before the
-    commit. Bumping now also keeps this thread's own later reads right (and tests, whose
-    transactions never commit)."""
-    if not _bumped_since_read.get():
+    """Make every cached render stale once the current transaction commits (at once
+    outside a transaction). Bumping only after the commit keeps the cache row out of the
+    writer's transaction (no lock held, no deadlock with the database cache) and means a
+    page rendered from uncommitted rows is never stored under the live generation."""
+    if not connection.in_atomic_block:
         _bump()
-        _bumped_since_read.set(True)
-    if connection.in_atomic_block and not any(
-        entry[1] is _bump for entry in connection.run_on_commit
-    ):
-        transaction.on_commit(_bump)
+    elif not any(entry[1] is _bump for entry in connection.run_on_commit):
+        transaction.on_commit(_bump)  # one bump per transaction, however many rows
 
 
 def key(name: str, *parts: Any) -> str:
@@ -136,7 +127,8 @@ def public_response(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         seconds = timeout()
         if seconds <= 0 or request.method != "GET" or not anonymous:
             return view(request, *args, **kwargs)
-        entry = _key_or_none("api", request.get_full_path())
+        # The answer's next/previous links are absolute: the host is part of the key.
+        entry = _key_or_none("api", request.build_absolute_uri())
         hit = _read(entry)
         if hit is not None:
             content_type, body = hit

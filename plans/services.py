@@ -72,7 +72,7 @@ def open_round(
         )
         measures = list(plan.items.filter(kind=ItemKind.MEASURE))
         last = _last_published_by_item(plan)
-        plans_cache.invalidate()  # bulk_create and update() send no signal
+        plans_cache.invalidate()  # bulk_create sends no signal
         ProgressUpdate.objects.bulk_create(
             [
                 ProgressUpdate(
@@ -145,7 +145,6 @@ def save_update(
         if submit:
             values["state"] = UpdateState.SUBMITTED
         changes = diff(update, values)
-        plans_cache.invalidate()
         rows = ProgressUpdate.objects.filter(pk=update.pk, version=expected_version).update(
             version=F("version") + 1,
             submitted_by=acting_user if submit else update.submitted_by,

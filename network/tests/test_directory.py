@@ -202,3 +202,27 @@ class EditingTest(Personas):
         response = self.client.post(reverse("network:service_create", args=["agency-a"]), data)
         self.assertContains(response, "closing time must come after")
         self.assertFalse(Service.objects.filter(name__fr="Écoute").exists())
+
+
+class ReviewFixesTest(Personas):
+    def test_the_public_does_not_see_a_parent_not_listed(self):
+        Organisation.objects.filter(pk=self.org_b.pk).update(is_public=False)
+        Organisation.objects.filter(pk=self.org_a.pk).update(parent=self.org_b)
+        page = self.client.get(reverse("network:organisation", args=["agency-a"]))
+        self.assertNotContains(page, "agency-b")
+        self.assertIsNone(self.client.get("/api/v1/organisations/agency-a").json()["parent"])
+        self.login(self.reader)
+        self.assertEqual(
+            self.client.get("/api/v1/organisations/agency-a").json()["parent"], "agency-b"
+        )
+
+    def test_an_e_mail_longer_than_the_column_is_refused_by_the_form(self):
+        self.login(self.editor_a)
+        data = EditingTest.form_data(self, email="a" * 64 + "@" + "b" * 190 + ".be")
+        response = self.client.post(reverse("network:organisation_edit", args=["agency-a"]), data)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(Organisation.objects.get(pk=self.org_a.pk).email, "")
+
+    def test_one_bad_filter_keeps_the_others(self):
+        page = self.client.get("/directory/", {"q": "listening", "page": "0"})
+        self.assertContains(page, "1 service found")

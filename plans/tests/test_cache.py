@@ -4,7 +4,7 @@ change, never mixing what different rights or languages see."""
 import re
 
 from django.db import transaction
-from django.test import TransactionTestCase
+from django.test import TransactionTestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -17,8 +17,16 @@ from plans.models import ProgressStatus
 TREE = re.compile(rb'<div id="tree".*?</ol>\s*</div>', re.DOTALL)
 
 
-class RenderCacheTest(Personas):
+@override_settings(PLANS_CACHE_SECONDS=600)
+class RenderCacheTest(TransactionTestCase):
+    """Real commits (a TestCase never commits, so its writes would never invalidate)."""
+
     tree_url = "/plans/plan-a/"
+    login = Personas.login
+    future = staticmethod(Personas.future)
+
+    def setUp(self):
+        Personas.setUpTestData.__func__(type(self))  # the personas, committed
 
     def queries(self, path: str, **headers) -> tuple[int, bytes]:
         from django.db import connection
@@ -92,7 +100,7 @@ class RenderCacheTest(Personas):
         with_token, _ = self.queries("/api/v1/measures?plan=plan-a", **headers)
         self.assertGreater(with_token, 0)
 
-    def test_a_rolled_back_transaction_leaves_nothing_pending(self):
+    def test_a_rolled_back_transaction_changes_nothing(self):
         before = plans_cache.generation()
         try:
             with transaction.atomic():
@@ -100,23 +108,41 @@ class RenderCacheTest(Personas):
                 raise RuntimeError
         except RuntimeError:
             pass
-        after_rollback = plans_cache.generation()
-        self.assertGreater(after_rollback, before)
-        plans_cache.invalidate()
-        self.assertGreater(plans_cache.generation(), after_rollback)
+        self.assertEqual(plans_cache.generation(), before)
+        plans_cache.invalidate()  # outside a transaction: at once
+        self.assertEqual(plans_cache.generation(), before + 1)
+
+    def test_a_confirmation_by_an_editor_keeps_the_cache(self):
+        before = plans_cache.generation()
+        from network import services as network_services
+
+        network_services.verify_organisation(self.org_a, acting_user=self.editor_a)
+        self.assertEqual(plans_cache.generation(), before)
+        network_services.update_organisation(
+            self.org_a, {"abbreviation": "AGA"}, acting_user=self.editor_a
+        )
+        self.assertEqual(plans_cache.generation(), before + 1)
+
+    def test_a_lost_generation_starts_above_every_earlier_one(self):
+        from django.core.cache import cache
+
+        before = plans_cache.generation()
+        cache.delete(plans_cache.GENERATION_KEY)  # evicted
+        self.assertGreater(plans_cache.generation(), before)
 
 
+@override_settings(PLANS_CACHE_SECONDS=600)
 class CommitTest(TransactionTestCase):
-    def test_a_transaction_raises_the_generation_now_and_once_at_commit(self):
+    def test_a_transaction_raises_the_generation_once_after_its_commit(self):
         before = plans_cache.generation()
         with transaction.atomic():
             plans_cache.invalidate()
             plans_cache.invalidate()
-            self.assertEqual(plans_cache.generation(), before + 1)
-            plans_cache.invalidate()  # read since: bumps again
-        self.assertEqual(plans_cache.generation(), before + 3)
+            self.assertEqual(plans_cache.generation(), before)  # not before the commit
+        self.assertEqual(plans_cache.generation(), before + 1)
 
 
+@override_settings(PLANS_CACHE_SECONDS=600)
 class BrokenCacheTest(Personas):
     def test_pages_and_writes_work_when_the_cache_is_down(self):
         from unittest import mock
