@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from ninja import Schema
 from ninja.security import HttpBearer, SessionAuth
 
 from accounts.middleware import MFA_OK_KEY, has_second_factor
@@ -55,3 +56,12 @@ def require_write(request: HttpRequest) -> None:
     token = getattr(getattr(request, "auth", None), "api_token", None)
     if token is not None and not token.can_write:
         raise PermissionDenied("read-only token")
+
+
+class Translations(Schema):
+    """A text in each language of the UI; a language left out is empty."""
+
+    nl: str = ""
+    fr: str = ""
+    de: str = ""
+    en: str = ""

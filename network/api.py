@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from core import i18n
-from core.api import AUTHENTICATED, PUBLIC, require_write
+from core.api import AUTHENTICATED, PUBLIC, Translations, require_write
 from core.forms import raise_form_errors
 from network import access, hsds, search, services
 from network.forms import (
@@ -26,13 +26,6 @@ from network.forms import (
 from network.models import Service
 
 router = Router(tags=["directory"])
-
-
-class Translations(Schema):
-    nl: str = ""
-    fr: str = ""
-    de: str = ""
-    en: str = ""
 
 
 class Freshness(Schema):

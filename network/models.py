@@ -117,9 +117,16 @@ class Level(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class OrganisationQuerySet(models.QuerySet):
-    def search(self, text: str) -> "OrganisationQuerySet":
+class SearchableQuerySet(models.QuerySet):
+    """Rows whose lower-cased search_text column contains the text."""
+
+    def search(self, text: str) -> "SearchableQuerySet":
         return self.filter(search_text__contains=text.strip().lower()) if text.strip() else self
+
+
+def address_line(street: str, postcode: str, municipality: str) -> str:
+    place = " ".join(part for part in (postcode, municipality) if part)
+    return ", ".join(part for part in (street, place) if part)
 
 
 class Organisation(Verifiable):
@@ -164,7 +171,7 @@ class Organisation(Verifiable):
     # " language:nl language:fr " — list filters that work alike on SQLite and PostgreSQL
     facets = models.TextField(editable=False, default="")
 
-    objects = OrganisationQuerySet.as_manager()
+    objects = SearchableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("organisation")
@@ -187,8 +194,7 @@ class Organisation(Verifiable):
 
     @property
     def address_line(self) -> str:
-        place = " ".join(part for part in (self.postcode, self.municipality) if part)
-        return ", ".join(part for part in (self.street, place) if part)
+        return address_line(self.street, self.postcode, self.municipality)
 
     def refresh_search_text(self) -> None:
         self.search_text = i18n.search_blob(
@@ -214,11 +220,6 @@ class Channel(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
     PROFESSIONAL = "professional", _("Through a professional")
     WEB = "web", _("Through the website")
-
-
-class ServiceQuerySet(models.QuerySet):
-    def search(self, text: str) -> "ServiceQuerySet":
-        return self.filter(search_text__contains=text.strip().lower()) if text.strip() else self
 
 
 class Service(Verifiable):
@@ -273,7 +274,7 @@ class Service(Verifiable):
     facets = models.TextField(editable=False, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ServiceQuerySet.as_manager()
+    objects = SearchableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("service")
@@ -286,8 +287,7 @@ class Service(Verifiable):
 
     @property
     def address_line(self) -> str:
-        place = " ".join(part for part in (self.postcode, self.municipality) if part)
-        return ", ".join(part for part in (self.street, place) if part)
+        return address_line(self.street, self.postcode, self.municipality)
 
     def refresh_search_text(self) -> None:
         self.search_text = i18n.search_blob(

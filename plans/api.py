@@ -12,7 +12,7 @@ from ninja.decorators import decorate_view
 from ninja.pagination import CursorPagination, paginate
 
 from core import i18n
-from core.api import AUTHENTICATED, PUBLIC, require_write
+from core.api import AUTHENTICATED, PUBLIC, Translations, require_write
 from core.forms import raise_form_errors
 from plans import access, services, tree
 from plans import cache as plans_cache
@@ -34,13 +34,6 @@ from plans.models import (
 )
 
 router = Router(tags=["plans"])
-
-
-class Translations(Schema):
-    nl: str = ""
-    fr: str = ""
-    de: str = ""
-    en: str = ""
 
 
 class PlanOut(Schema):
