@@ -33,7 +33,15 @@ class Freshness(Schema):
     stale: bool
 
 
-class OrganisationOut(Schema):
+class VerifiableOut(Schema):
+    freshness: Freshness
+
+    @staticmethod
+    def resolve_freshness(obj):
+        return {"verified_at": obj.verified_at, "stale": obj.is_stale}
+
+
+class OrganisationOut(VerifiableOut):
     key: str
     name: str
     abbreviation: str
@@ -50,7 +58,6 @@ class OrganisationOut(Schema):
     phone: str
     languages: list[str]
     is_public: bool
-    freshness: Freshness
 
     @staticmethod
     def resolve_name(obj):
@@ -73,10 +80,6 @@ class OrganisationOut(Schema):
         parent = access.visible_parent(context["request"].auth, obj)
         return parent.key if parent else None
 
-    @staticmethod
-    def resolve_freshness(obj):
-        return {"verified_at": obj.verified_at, "stale": obj.is_stale}
-
 
 class SlotSchema(Schema):
     weekday: str = Field(..., description="MO, TU, WE, TH, FR, SA or SU")
@@ -84,7 +87,7 @@ class SlotSchema(Schema):
     closes_at: datetime.time
 
 
-class ServiceOut(Schema):
+class ServiceOut(VerifiableOut):
     id: UUID
     organisation: str = Field(..., description="Key of the organisation")
     name: str
@@ -108,7 +111,6 @@ class ServiceOut(Schema):
     municipality: str
     is_public: bool
     opening_hours: list[SlotSchema]
-    freshness: Freshness
 
     @staticmethod
     def resolve_id(obj):
@@ -129,10 +131,6 @@ class ServiceOut(Schema):
     @staticmethod
     def resolve_opening_hours(obj):
         return list(obj.slots.all())
-
-    @staticmethod
-    def resolve_freshness(obj):
-        return {"verified_at": obj.verified_at, "stale": obj.is_stale}
 
 
 class DirectoryFilter(Schema):
@@ -231,10 +229,6 @@ def verify_organisation(request, key: str):
     return services.verify_organisation(org, acting_user=request.auth)
 
 
-def _services():
-    return Service.objects.select_related("organisation").prefetch_related("slots")
-
-
 @router.get("/services", response=list[ServiceOut], auth=PUBLIC, summary="Services")
 @paginate(CursorPagination, ordering=("id",))
 def list_services(request, filters: Query[DirectoryFilter]):
@@ -243,8 +237,7 @@ def list_services(request, filters: Query[DirectoryFilter]):
 
 
 def _service(request, service_id: UUID) -> Service:
-    service = access.get_service_for_user(request.auth, service_id)
-    return _services().get(pk=service.pk)
+    return access.get_service_for_user(request.auth, service_id)
 
 
 @router.get("/services/{service_id}", response=ServiceOut, auth=PUBLIC, summary="A service")
@@ -313,7 +306,7 @@ def create_service(request, key: str, payload: ServiceIn):
     slots = [s.dict() for s in payload.opening_hours or []]
     data, hours = _validated_service(SERVICE_DEFAULTS, payload, slots)
     service = services.create_service(org, data, hours, acting_user=request.auth)
-    return Status(201, _services().get(pk=service.pk))
+    return Status(201, service)
 
 
 @router.patch(
@@ -331,8 +324,7 @@ def patch_service(request, service_id: UUID, payload: ServiceIn):
     else:
         slots = [s.dict() for s in payload.opening_hours]
     data, hours = _validated_service(ServiceForm.initial_from(service), payload, slots)
-    services.update_service(service, data, hours, acting_user=request.auth)
-    return _services().get(pk=service.pk)
+    return services.update_service(service, data, hours, acting_user=request.auth)
 
 
 @router.post(
@@ -345,8 +337,7 @@ def verify_service(request, service_id: UUID):
     require_write(request)
     service = _service(request, service_id)
     access.require(access.can_edit_service(request.auth, service))
-    services.verify_service(service, acting_user=request.auth)
-    return _services().get(pk=service.pk)
+    return services.verify_service(service, acting_user=request.auth)
 
 
 @router.get(
