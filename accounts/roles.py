@@ -27,9 +27,9 @@ class Role(models.TextChoices):
 
 
 CAPABILITIES: dict[str, list[str]] = {
-    Role.PLAN_COORDINATOR: ["plans.coordinate_plans"],
+    Role.PLAN_COORDINATOR: ["plans.coordinate_plans", "network.coordinate_network"],
     Role.CONTACT_POINT: ["plans.report_progress"],
-    Role.MUNICIPAL_COORDINATOR: ["plans.coordinate_plans"],
+    Role.MUNICIPAL_COORDINATOR: ["plans.coordinate_plans", "network.coordinate_network"],
     Role.REFERRAL_OFFICER: [],
     Role.PARTNER_PROFESSIONAL: ["plans.report_progress"],
     Role.LIVC_MEMBER: [],

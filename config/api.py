@@ -10,6 +10,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from network.api import router as network_router
 from plans.api import router as plans_router
 from plans.services import ConflictError
+from platforms.api import router as platforms_router
 
 api = NinjaAPI(
     title="Synergie API",
@@ -23,6 +24,7 @@ api = NinjaAPI(
 )
 api.add_router("/", plans_router)
 api.add_router("/", network_router)
+api.add_router("/", platforms_router)
 
 
 def _messages(error: ValidationError) -> dict[str, list[str]]:

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "plans",
+    "platforms",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +151,10 @@ if TESTING:
 # Off in tests by default (a TestCase never commits, so it never invalidates); the cache's
 # own tests and the browser journeys turn it on.
 PLANS_CACHE_SECONDS = int(os.environ.get("PLANS_CACHE_SECONDS", "0" if TESTING else "600"))
+# Freshness of the directory: an entry is stale after this many days without a check, and its
+# organisation's editors are reminded at most once per NETWORK_REMIND_EVERY_DAYS.
+NETWORK_VERIFY_AFTER_DAYS = int(os.environ.get("NETWORK_VERIFY_AFTER_DAYS", "365"))
+NETWORK_REMIND_EVERY_DAYS = int(os.environ.get("NETWORK_REMIND_EVERY_DAYS", "30"))
 
 # --- Background tasks ---
 TASKS = {

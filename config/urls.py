@@ -14,6 +14,7 @@ urlpatterns = [
     path("plans/", include("plans.urls")),
     path("audit/", include("audit.urls")),
     path("directory/", include("network.urls")),
+    path("platforms/", include("platforms.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

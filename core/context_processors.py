@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import roles_of
 from audit.access import can_view_audit_log
+from network.access import can_coordinate_network
 
 
 def navigation(request):
@@ -13,10 +14,13 @@ def navigation(request):
         (reverse("core:home"), _("Home")),
         (reverse("plans:list"), _("Action plans")),
         (reverse("network:directory"), _("Directory")),
+        (reverse("platforms:list"), _("Platforms")),
     ]
     if user.is_authenticated:
         if user.has_perm("plans.report_progress") or user.has_perm("plans.coordinate_plans"):
             entries.append((reverse("plans:my_work"), _("My work")))
+        if can_coordinate_network(user):
+            entries.append((reverse("network:coverage"), _("Coverage")))
         if can_view_audit_log(user):
             entries.append((reverse("audit:search"), _("Audit log")))
         entries.append((reverse("accounts:profile"), _("My account")))

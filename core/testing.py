@@ -11,7 +11,16 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role, sync_role_groups
-from network.models import Organisation, Service
+from network.models import (
+    CoverageRule,
+    Level,
+    Organisation,
+    Post,
+    PostKind,
+    Professional,
+    Service,
+    Tenure,
+)
 from plans.models import (
     ActorRole,
     BudgetLine,
@@ -69,9 +78,22 @@ def make_service(org: Organisation, name: str, **extra) -> Service:
     return service
 
 
+def make_post(org: Organisation, kind: PostKind, holder: Professional | None = None, **extra):
+    post = Post(organisation=org, kind=kind, holder=holder, **extra)
+    post.refresh_search_text()
+    post.save()
+    if holder is not None:
+        Tenure.objects.create(post=post, professional=holder, starts_on=datetime.date(2020, 1, 1))
+    return post
+
+
 class Personas(TestCase):
     """Two agencies (A and B), a coordinator and contact points in each, a DPO, a reader,
     a directory editor of A; a public service of A and a service of B not listed publicly.
+
+    A kind of post "reference person"; agency A has a public post held by Rita Referent,
+    agency B a vacant post not listed publicly with a security clearance; a coverage rule of
+    agency A asks every organisation of level "other" for one reference person.
 
     Agency A owns an adopted plan (line L1 → action A1 → measures 1.1 reported by A and 1.2
     reported by B) and a draft; agency B owns a draft.
@@ -93,6 +115,20 @@ class Personas(TestCase):
             cls.org_a, "Listening line", municipality="Namur", languages=["fr", "nl"]
         )
         cls.private_service_b = make_service(cls.org_b, "Counselling address", is_public=False)
+        cls.kind = PostKind.objects.create(
+            key="reference-person", name={"en": "Reference person"}, category="reference_person"
+        )
+        cls.holder = Professional.objects.create(full_name="Rita Referent", email="rita@a.test")
+        cls.post_a = make_post(cls.org_a, cls.kind, cls.holder, is_public=True, area="Namur")
+        cls.private_post_b = make_post(
+            cls.org_b, cls.kind, clearance="secret", title={"en": "Cell member"}
+        )
+        cls.rule = CoverageRule.objects.create(
+            owner=cls.org_a,
+            name={"en": "Every agency has a reference person"},
+            scope_level=Level.OTHER,
+            kind=cls.kind,
+        )
 
         cls.plan = Plan.objects.create(
             slug="plan-a",

@@ -1,8 +1,12 @@
 """Who sees and edits what in the directory.
 
-The public sees organisations and services marked public (and active services only);
+The public sees organisations, services and posts marked public (and active services only);
 signed-in professionals see every entry. Editing needs the capability
 network.edit_directory and membership of the organisation (superusers edit everything).
+Network coordinators (network.coordinate_network) also appoint people to posts in any
+organisation, and they alone read the coverage rules and gaps; a rule is changed by the
+coordinators of the organisation that owns it. Security clearances are shown only to those
+who may manage the post.
 """
 
 from __future__ import annotations
@@ -10,7 +14,16 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from network.models import Organisation, Service, ServiceStatus
+from network.models import (
+    CoverageGap,
+    CoverageRule,
+    Organisation,
+    Post,
+    Protocol,
+    Service,
+    ServiceStatus,
+    Signatory,
+)
 
 
 def visible_organisations(user):
@@ -65,6 +78,13 @@ def can_edit_organisation(user, org: Organisation) -> bool:
     return user.has_perm("network.edit_directory") and user.organisation_id == org.pk
 
 
+def can_coordinate_network(user) -> bool:
+    """Network coordinators: coverage rules, appointments in any organisation, imports."""
+    return bool(
+        user.is_authenticated and (user.is_superuser or user.has_perm("network.coordinate_network"))
+    )
+
+
 def can_edit_service(user, service: Service) -> bool:
     return can_edit_organisation(user, service.organisation)
 
@@ -73,3 +93,93 @@ def require(allowed: bool) -> None:
     """403 for a visible entry the user may not change."""
     if not allowed:
         raise PermissionDenied
+
+
+def visible_posts(user):
+    if user.is_authenticated:
+        return Post.objects.all()
+    return Post.objects.filter(is_public=True, organisation__is_public=True)
+
+
+def get_post_for_user(user, post_uuid) -> Post:
+    post = (
+        visible_posts(user)
+        .select_related("organisation", "kind", "holder", "verified_by")
+        .filter(uuid=post_uuid)
+        .first()
+    )
+    if post is None:
+        raise Http404
+    return post
+
+
+def can_manage_posts(user, org: Organisation) -> bool:
+    """Create posts, appoint and relieve holders: the organisation's editors and the
+    network coordinators."""
+    return can_edit_organisation(user, org) or can_coordinate_network(user)
+
+
+def can_see_clearance(user, post: Post) -> bool:
+    return can_manage_posts(user, post.organisation)
+
+
+def visible_rules(user):
+    """Coverage rules for network coordinators; everyone else is refused (403) first."""
+    require(can_coordinate_network(user))
+    return CoverageRule.objects.all()
+
+
+def get_rule_for_user(user, rule_id: int) -> CoverageRule:
+    rule = visible_rules(user).select_related("kind", "owner").filter(pk=rule_id).first()
+    if rule is None:
+        raise Http404
+    return rule
+
+
+def can_edit_rule(user, rule: CoverageRule) -> bool:
+    return can_coordinate_network(user) and (
+        user.is_superuser or user.organisation_id == rule.owner_id
+    )
+
+
+def visible_gaps(user):
+    return CoverageGap.objects.filter(rule__in=visible_rules(user))
+
+
+# Protocols of cooperation: public texts, signatories and commitments; the yearly reviews are
+# for signed-in professionals. The coordinating organisation's network coordinators manage the
+# protocol; each partner's editors write its commitments and reviews.
+
+
+def visible_protocols(user):
+    return Protocol.objects.all()
+
+
+def get_protocol_for_user(user, key: str) -> Protocol:
+    protocol = visible_protocols(user).select_related("coordinator").filter(key=key).first()
+    if protocol is None:
+        raise Http404
+    return protocol
+
+
+def can_see_reviews(user) -> bool:
+    return bool(user.is_authenticated)
+
+
+def can_manage_protocol(user, protocol: Protocol) -> bool:
+    return can_coordinate_network(user) and (
+        user.is_superuser or user.organisation_id == protocol.coordinator_id
+    )
+
+
+def get_signatory_for_user(user, protocol: Protocol, signatory_id: int) -> Signatory:
+    signatory = protocol.signatories.select_related("organisation").filter(pk=signatory_id).first()
+    if signatory is None:
+        raise Http404
+    return signatory
+
+
+def can_write_for_signatory(user, signatory: Signatory) -> bool:
+    return can_edit_organisation(user, signatory.organisation) or can_manage_protocol(
+        user, signatory.protocol
+    )

@@ -179,6 +179,7 @@ class Organisation(Verifiable):
         ordering = ["key"]
         permissions = [
             ("edit_directory", "Can edit the directory entries of their own organisation"),
+            ("coordinate_network", "Can define coverage rules, appoint to posts and import"),
         ]
 
     def __str__(self) -> str:
@@ -328,3 +329,336 @@ class OpeningSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+
+class PostCategory(models.TextChoices):
+    CONTACT_POINT = "contact_point", _("Contact point of a policy area")
+    REFERENCE_PERSON = "reference_person", _("Reference person")
+    POLICE_CONTACT = "police_contact", _("Police radicalism contact point")
+    REFERRAL_OFFICER = "referral_officer", _("Radicalism referral officer")
+    LIVC_MEMBER = "livc_member", _("LIVC-R member")
+    OTHER = "other", _("Other post")
+
+
+class PostKind(models.Model):
+    """A kind of post a coordinator can ask for in a coverage rule, e.g. "reference
+    consultant" or "reference justice assistant" (both reference persons)."""
+
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+    name = models.JSONField(_("name"), default=dict)
+    category = models.CharField(
+        _("category"), max_length=20, choices=PostCategory.choices, default=PostCategory.OTHER
+    )
+
+    class Meta:
+        verbose_name = _("kind of post")
+        verbose_name_plural = _("kinds of post")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return i18n.pick(self.name) or self.key
+
+
+class Professional(models.Model):
+    """A person known to the network because they hold (or held) a post. Not every one of
+    them has an account; those who do are linked to it."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    full_name = models.CharField(_("full name"), max_length=150)
+    email = models.EmailField(_("e-mail"), unique=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="professional",
+    )
+
+    class Meta:
+        verbose_name = _("professional")
+        verbose_name_plural = _("professionals")
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Capacity(models.TextChoices):
+    EFFECTIVE = "effective", _("Effective")
+    ACTING = "acting", _("Acting")
+
+
+class LegalRole(models.TextChoices):
+    """The place of a member in an LIVC-R (Law of 30 July 2018)."""
+
+    MAYOR = "mayor", _("Mayor or their representative")
+    POLICE_CHIEF = "police_chief", _("Chief of the local police or their representative")
+    PREVENTION_OFFICER = "prevention_officer", _("Prevention officer")
+    INVITED = "invited", _("Invited member")
+
+
+class Clearance(models.TextChoices):
+    NONE = "none", _("No security clearance")
+    REQUESTED = "requested", _("Clearance requested")
+    CONFIDENTIAL = "confidential", _("Confidential")
+    SECRET = "secret", _("Secret")
+    TOP_SECRET = "top_secret", _("Top secret")
+
+
+class Post(Verifiable):
+    """A post within an organisation, held by one person at a time. The post outlives its
+    holders: tenures keep who held it when; `holder` is the current one (none: vacant)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="posts"
+    )
+    kind = models.ForeignKey(
+        PostKind, verbose_name=_("kind of post"), on_delete=models.PROTECT, related_name="posts"
+    )
+    title = models.JSONField(_("title"), default=dict, blank=True)
+    capacity = models.CharField(
+        _("capacity"), max_length=10, choices=Capacity.choices, default=Capacity.EFFECTIVE
+    )
+    area = models.CharField(_("area or policy field covered"), max_length=150, blank=True)
+    email = models.EmailField(_("e-mail of the post"), blank=True)
+    phone = models.CharField(_("phone of the post"), max_length=40, blank=True)
+    legal_role = models.CharField(
+        _("legal role in the LIVC-R"), max_length=20, choices=LegalRole.choices, blank=True
+    )
+    clearance = models.CharField(
+        _("security clearance"), max_length=15, choices=Clearance.choices, blank=True
+    )
+    clearance_expires_on = models.DateField(_("clearance valid until"), null=True, blank=True)
+    is_public = models.BooleanField(_("listed in the public directory"), default=False)
+    holder = models.ForeignKey(
+        Professional,
+        verbose_name=_("current holder"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="current_posts",
+    )
+    search_text = models.TextField(editable=False, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SearchableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        ordering = ["organisation", "kind", "id"]
+        indexes = [models.Index(fields=["kind", "organisation", "capacity"])]
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        return i18n.pick(self.title) or str(self.kind)
+
+    def refresh_search_text(self) -> None:
+        holder = self.holder.full_name if self.holder else ""
+        self.search_text = i18n.search_blob(
+            self.title,
+            self.kind.name,
+            holder,
+            self.area,
+            self.organisation.name,
+            self.organisation.abbreviation,
+            self.organisation.municipality,
+        )
+
+
+class Tenure(models.Model):
+    """One person holding a post from a date until a date (open: still holding it)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="tenures")
+    professional = models.ForeignKey(Professional, on_delete=models.PROTECT, related_name="tenures")
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    appointed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["post", "-starts_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post"], condition=models.Q(ends_on__isnull=True), name="one_open_tenure"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.professional} ({self.starts_on}–{self.ends_on or ''})"
+
+
+class CoverageRule(models.Model):
+    """ "Every <organisations in scope> has at least <n> posts of <kind> held" — written by a
+    coordinator and evaluated whenever posts, organisations or the rule change."""
+
+    name = models.JSONField(_("name"), default=dict)
+    reference = models.CharField(_("reference (e.g. measure 10.1)"), max_length=60, blank=True)
+    owner = models.ForeignKey(
+        Organisation, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
+    )
+    scope_level = models.CharField(
+        _("organisations of level"), max_length=20, choices=Level.choices, blank=True
+    )
+    scope_sector = models.CharField(
+        _("organisations of sector"), max_length=20, choices=Sector.choices, blank=True
+    )
+    scope_parent = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisations under"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    scope_measure = models.ForeignKey(
+        "plans.PlanItem",
+        verbose_name=_("actors of the measure"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.ForeignKey(PostKind, verbose_name=_("kind of post"), on_delete=models.PROTECT)
+    minimum_total = models.PositiveSmallIntegerField(_("at least, in all"), default=1)
+    minimum_effective = models.PositiveSmallIntegerField(_("of which effective"), default=0)
+    minimum_acting = models.PositiveSmallIntegerField(_("of which acting"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    evaluated_at = models.DateTimeField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("coverage rule")
+        verbose_name_plural = _("coverage rules")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return i18n.pick(self.name) or f"#{self.pk}"
+
+
+class CoverageGap(models.Model):
+    """An organisation in a rule's scope that lacks posts, from when it was found until it
+    was filled. Closed gaps stay as the history."""
+
+    rule = models.ForeignKey(CoverageRule, on_delete=models.CASCADE, related_name="gaps")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="gaps")
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    held_total = models.PositiveIntegerField(default=0)
+    held_effective = models.PositiveIntegerField(default=0)
+    held_acting = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-opened_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "organisation"],
+                condition=models.Q(closed_at__isnull=True),
+                name="one_open_gap",
+            )
+        ]
+        indexes = [models.Index(fields=["closed_at", "rule"])]
+
+    def __str__(self) -> str:
+        return f"{self.rule} / {self.organisation}"
+
+
+class SynergyArea(models.TextChoices):
+    """The four areas in which the partners of Namur's protocol develop synergies."""
+
+    STAFF_INFORMATION = "staff_information", _("Information between staff")
+    PUBLIC_COMMUNICATION = "public_communication", _("Communication with the public")
+    EXPERTISE = "expertise", _("Pooling expertise and sharing prevention projects")
+    INDIVIDUAL_SITUATIONS = "individual_situations", _("Taking charge of individual situations")
+
+
+class Protocol(models.Model):
+    """A protocol of cooperation: its text, the partners who signed it, what each one
+    commits to in every area, and each year's review of what they did."""
+
+    key = models.SlugField(_("key"), max_length=80, unique=True)
+    title = models.JSONField(_("title"), default=dict)
+    text = models.JSONField(_("text"), default=dict, blank=True)
+    coordinator = models.ForeignKey(
+        Organisation,
+        verbose_name=_("coordinating organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    presented_on = models.DateField(_("presented on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("protocol of cooperation")
+        verbose_name_plural = _("protocols of cooperation")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return i18n.pick(self.title) or self.key
+
+
+class Signatory(models.Model):
+    protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="signatories")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    signed_on = models.DateField(_("signed on"))
+    signed_by = models.CharField(_("signed by"), max_length=200)
+
+    class Meta:
+        ordering = ["protocol", "signed_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["protocol", "organisation"], name="one_signature")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.signed_on})"
+
+
+class Commitment(models.Model):
+    """What one partner undertakes in one area (and, by year, what it did: Review)."""
+
+    signatory = models.ForeignKey(Signatory, on_delete=models.CASCADE, related_name="commitments")
+    area = models.CharField(_("area"), max_length=30, choices=SynergyArea.choices)
+    text = models.TextField(_("commitment"), max_length=4000)
+
+    class Meta:
+        ordering = ["signatory", "area"]
+        constraints = [
+            models.UniqueConstraint(fields=["signatory", "area"], name="one_commitment_per_area")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signatory} / {self.get_area_display()}"
+
+
+class Review(models.Model):
+    """A partner's account of one year under the protocol, per area."""
+
+    signatory = models.ForeignKey(Signatory, on_delete=models.CASCADE, related_name="reviews")
+    year = models.PositiveSmallIntegerField(_("year"))
+    area = models.CharField(_("area"), max_length=30, choices=SynergyArea.choices)
+    text = models.TextField(_("what was done"), max_length=4000)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["signatory", "-year", "area"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["signatory", "year", "area"], name="one_review_per_year_and_area"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signatory} {self.year} / {self.get_area_display()}"

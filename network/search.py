@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from network import access
-from network.forms import DirectoryFilterForm
+from network.forms import DirectoryFilterForm, GapFilterForm
 from network.models import facet_word
 
 
@@ -15,6 +15,8 @@ def directory(user, form: DirectoryFilterForm, kind: str):
     q, municipality = form.value("q"), form.value("municipality").strip().lower()
     sector, level = form.value("sector"), form.value("level")
     language, target = form.value("language"), form.value("target")
+    if kind == "people":
+        return _people(user, q, sector, level, municipality, language)
     if kind == "organisations":
         orgs = access.visible_organisations(user).select_related("verified_by").search(q)
         if sector:
@@ -44,3 +46,39 @@ def directory(user, form: DirectoryFilterForm, kind: str):
     return found.order_by("organisation__key", "id").defer(
         "search_text", "facets", "organisation__search_text", "organisation__facets"
     )
+
+
+def _people(user, q, sector, level, municipality, language):
+    """Posts and the people holding them (vacant posts too: a vacancy is worth knowing)."""
+    posts = access.visible_posts(user).select_related("organisation", "kind", "holder").search(q)
+    if sector:
+        posts = posts.filter(organisation__sector=sector)
+    if level:
+        posts = posts.filter(organisation__level=level)
+    if municipality:
+        posts = posts.filter(
+            Q(area__iexact=municipality) | Q(organisation__municipality__iexact=municipality)
+        )
+    if language:
+        posts = posts.filter(organisation__facets__contains=facet_word("language", language))
+    return posts.order_by("organisation__key", "kind__key", "id").defer(
+        "search_text", "organisation__search_text", "organisation__facets"
+    )
+
+
+def gaps(user, form: GapFilterForm, state: str):
+    """Open gaps (newest first) or the history of closed ones, of the rules the user sees."""
+    found = (
+        access.visible_gaps(user)
+        .select_related("rule__kind", "organisation", "closed_by")
+        .defer("organisation__search_text", "organisation__facets")
+    )
+    if state == "closed":
+        found = found.filter(closed_at__isnull=False).order_by("-closed_at", "-id")
+    else:
+        found = found.filter(closed_at__isnull=True).order_by("-opened_at", "-id")
+    if form.value("rule"):
+        found = found.filter(rule=form.value("rule"))
+    if form.value("q"):
+        found = found.filter(organisation__search_text__contains=form.value("q").strip().lower())
+    return found

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record, save_changes
 from core import i18n
-from network.models import OpeningSlot, Organisation, Service
+from network import coverage
+from network.models import (
+    Commitment,
+    CoverageRule,
+    OpeningSlot,
+    Organisation,
+    Post,
+    Professional,
+    Protocol,
+    Review,
+    Service,
+    Signatory,
+    SynergyArea,
+    Tenure,
+)
+
+# fields that decide which coverage rules apply to an organisation
+SCOPE_FIELDS = {"level", "sector", "parent"}
 
 
 def upsert_organisation(
@@ -46,7 +65,7 @@ def update_organisation(org: Organisation, data: dict, *, acting_user) -> Organi
     """Save an editor's changes. Saving counts as a verification: the editor has just
     looked at every field."""
     with transaction.atomic():
-        save_changes(
+        changes = save_changes(
             org,
             data,
             action="organisation.updated",
@@ -54,6 +73,8 @@ def update_organisation(org: Organisation, data: dict, *, acting_user) -> Organi
             before_save=org.refresh_search_text,
         )
         _verify(org, "organisation.verified", acting_user)
+        if changes.keys() & SCOPE_FIELDS:
+            coverage.evaluate_organisation(org.pk, actor=acting_user)
     return org
 
 
@@ -70,7 +91,7 @@ def verify_service(service: Service, *, acting_user) -> Service:
     return service
 
 
-def _verify(entry: Organisation | Service, action: str, acting_user) -> None:
+def _verify(entry: Organisation | Service | Post, action: str, acting_user) -> None:
     entry.verified_at = timezone.now()
     entry.verified_by = acting_user
     entry.save(update_fields=["verified_at", "verified_by"])
@@ -130,3 +151,311 @@ def _slot_labels(slots: list[dict]) -> list[str]:
         f"{s['weekday']} {s['opens_at']:%H:%M}-{s['closes_at']:%H:%M}"
         for s in sorted(slots, key=lambda s: ("MOTUWETHFRSASU".index(s["weekday"]), s["opens_at"]))
     ]
+
+
+# Imports (network/imports.py checks the rows; these write them) ------------------------
+
+
+def save_imported_organisation(
+    org: Organisation | None, key: str, data: dict, *, acting_user
+) -> tuple[Organisation, bool]:
+    """Create (org None) or update one organisation of an import; True when anything
+    changed. Not a verification: nobody has looked at the entry itself."""
+    with transaction.atomic():
+        if org is None:
+            org = Organisation(key=key, **data)
+            org.refresh_search_text()
+            org.save()
+            record(
+                "organisation.created",
+                actor=acting_user,
+                target=org,
+                changes={field: [None, value] for field, value in data.items()},
+            )
+            return org, True
+        changes = save_changes(
+            org,
+            data,
+            action="organisation.updated",
+            actor=acting_user,
+            before_save=org.refresh_search_text,
+        )
+        return org, bool(changes)
+
+
+def save_imported_service(
+    org: Organisation, service: Service | None, data: dict, *, acting_user
+) -> tuple[Service, bool]:
+    """Create (service None) or update one service of an import, keeping its opening
+    hours; True when anything changed. Not a verification."""
+    with transaction.atomic():
+        if service is None:
+            service = Service(organisation=org, **data)
+            service.refresh_search_text()
+            service.save()
+            record(
+                "service.created",
+                actor=acting_user,
+                target=service,
+                changes={field: [None, value] for field, value in data.items()},
+            )
+            return service, True
+        changes = save_changes(
+            service,
+            data,
+            action="service.updated",
+            actor=acting_user,
+            before_save=service.refresh_search_text,
+        )
+        return service, bool(changes)
+
+
+def record_directory_import(kind: str, filename: str, counts: dict[str, int], *, acting_user):
+    """The import as a whole: which file, how many entries it created, changed or left."""
+    return record(
+        "directory.imported",
+        actor=acting_user,
+        changes={
+            "kind": [None, kind],
+            "file": [None, filename],
+            **{name: [None, count] for name, count in counts.items()},
+        },
+    )
+
+
+# Posts and their holders -------------------------------------------------------------
+
+
+def create_post(org: Organisation, data: dict, *, acting_user) -> Post:
+    with transaction.atomic():
+        post = Post(organisation=org, **data)
+        post.refresh_search_text()
+        post.save()
+        record(
+            "post.created",
+            actor=acting_user,
+            target=post,
+            changes={field: [None, value] for field, value in data.items()},
+        )
+        _verify(post, "post.verified", acting_user)
+        coverage.evaluate_organisation(org.pk, kind_id=post.kind_id, actor=acting_user)
+    return post
+
+
+def update_post(post: Post, data: dict, *, acting_user) -> Post:
+    with transaction.atomic():
+        old_kind = post.kind_id
+        save_changes(
+            post,
+            data,
+            action="post.updated",
+            actor=acting_user,
+            before_save=post.refresh_search_text,
+        )
+        _verify(post, "post.verified", acting_user)
+        for kind_id in {old_kind, post.kind_id}:
+            coverage.evaluate_organisation(post.organisation_id, kind_id=kind_id, actor=acting_user)
+    return post
+
+
+def verify_post(post: Post, *, acting_user) -> Post:
+    with transaction.atomic():
+        _verify(post, "post.verified", acting_user)
+    return post
+
+
+def find_or_add_professional(
+    *, email: str, full_name: str = "", phone: str = "", acting_user
+) -> Professional:
+    """The professional with this e-mail (case does not matter), added when new."""
+    found = Professional.objects.filter(email__iexact=email).first()
+    if found is not None:
+        return found
+    from accounts.models import User
+
+    person = Professional.objects.create(
+        email=email.lower(),
+        full_name=full_name.strip(),
+        phone=phone,
+        user=User.objects.filter(email__iexact=email).first(),
+    )
+    record(
+        "professional.created",
+        actor=acting_user,
+        target=person,
+        changes={"full_name": [None, person.full_name], "email": [None, person.email]},
+    )
+    return person
+
+
+def appoint(post: Post, person: Professional, starts_on, *, acting_user) -> Tenure:
+    """`person` holds `post` from `starts_on`; the previous holder's tenure ends the day
+    before (or that day, when they started the same day)."""
+    with transaction.atomic():
+        post = (
+            Post.objects.select_for_update().select_related("kind", "organisation").get(pk=post.pk)
+        )
+        previous = post.holder
+        current = post.tenures.filter(ends_on__isnull=True).first()
+        if current is not None:
+            current.ends_on = max(current.starts_on, starts_on - datetime.timedelta(days=1))
+            current.save(update_fields=["ends_on"])
+        tenure = Tenure.objects.create(
+            post=post, professional=person, starts_on=starts_on, appointed_by=acting_user
+        )
+        post.holder = person
+        post.refresh_search_text()
+        post.save(update_fields=["holder", "search_text", "updated_at"])
+        record(
+            "post.appointed",
+            actor=acting_user,
+            target=post,
+            changes={
+                "holder": [previous.email if previous else None, person.email],
+                "starts_on": [None, starts_on],
+            },
+        )
+        _verify(post, "post.verified", acting_user)
+        coverage.evaluate_organisation(
+            post.organisation_id, kind_id=post.kind_id, actor=acting_user
+        )
+    return tenure
+
+
+def vacate(post: Post, ends_on, *, acting_user) -> Post:
+    """The holder leaves the post after `ends_on`; the post stays, vacant."""
+    with transaction.atomic():
+        post = (
+            Post.objects.select_for_update().select_related("kind", "organisation").get(pk=post.pk)
+        )
+        current = post.tenures.filter(ends_on__isnull=True).select_related("professional").first()
+        if current is None:
+            return post
+        current.ends_on = max(current.starts_on, ends_on)
+        current.save(update_fields=["ends_on"])
+        post.holder = None
+        post.refresh_search_text()
+        post.save(update_fields=["holder", "search_text", "updated_at"])
+        record(
+            "post.vacated",
+            actor=acting_user,
+            target=post,
+            changes={"holder": [current.professional.email, None], "ends_on": [None, ends_on]},
+        )
+        coverage.evaluate_organisation(
+            post.organisation_id, kind_id=post.kind_id, actor=acting_user
+        )
+    return post
+
+
+# Coverage rules ------------------------------------------------------------------------
+
+
+def save_rule(
+    rule: CoverageRule | None, data: dict, *, owner: Organisation, acting_user
+) -> CoverageRule:
+    """Create or change a rule and evaluate it over its whole scope at once."""
+    with transaction.atomic():
+        if rule is None:
+            rule = CoverageRule.objects.create(owner=owner, **data)
+            record(
+                "coverage_rule.created",
+                actor=acting_user,
+                target=rule,
+                changes={field: [None, value] for field, value in data.items()},
+            )
+        else:
+            changes = save_changes(rule, data, action="coverage_rule.updated", actor=acting_user)
+            if not changes:
+                return rule
+        coverage.evaluate(rule, actor=acting_user)
+    return rule
+
+
+# Protocols of cooperation ------------------------------------------------------------------
+
+
+def add_signatory(
+    protocol: Protocol, org: Organisation, *, signed_on, signed_by: str, acting_user
+) -> Signatory:
+    with transaction.atomic():
+        signatory = Signatory.objects.create(
+            protocol=protocol, organisation=org, signed_on=signed_on, signed_by=signed_by
+        )
+        record(
+            "protocol.signed",
+            actor=acting_user,
+            target=protocol,
+            changes={
+                "organisation": [None, org.key],
+                "signed_on": [None, signed_on],
+                "signed_by": [None, signed_by],
+            },
+        )
+    return signatory
+
+
+def save_commitments(signatory: Signatory, texts: dict[str, str], *, acting_user) -> dict:
+    """Set the partner's commitment in each area (an empty text removes it)."""
+    with transaction.atomic():
+        stored = {c.area: c for c in signatory.commitments.all()}
+        changes = _save_per_area(
+            stored,
+            texts,
+            make=lambda area, text: Commitment(signatory=signatory, area=area, text=text),
+        )
+        if changes:
+            record(
+                "protocol.commitments_changed",
+                actor=acting_user,
+                target=signatory.protocol,
+                changes={"organisation": [None, signatory.organisation.key], **changes},
+            )
+    return changes
+
+
+def save_review(signatory: Signatory, year: int, texts: dict[str, str], *, acting_user) -> dict:
+    """The partner's account of `year`, per area."""
+    with transaction.atomic():
+        stored = {r.area: r for r in signatory.reviews.filter(year=year)}
+        changes = _save_per_area(
+            stored,
+            texts,
+            make=lambda area, text: Review(
+                signatory=signatory, year=year, area=area, text=text, written_by=acting_user
+            ),
+            author=acting_user,
+        )
+        if changes:
+            record(
+                "protocol.reviewed",
+                actor=acting_user,
+                target=signatory.protocol,
+                changes={
+                    "organisation": [None, signatory.organisation.key],
+                    "year": [None, year],
+                    **changes,
+                },
+            )
+    return changes
+
+
+def _save_per_area(stored: dict, texts: dict[str, str], *, make, author=None) -> dict:
+    changes = {}
+    for area in SynergyArea.values:
+        new = (texts.get(area) or "").strip()
+        row = stored.get(area)
+        old = row.text if row else ""
+        if new == old:
+            continue
+        changes[area] = [old or None, new or None]
+        if row is None:
+            make(area, new).save()
+        elif not new:
+            row.delete()
+        else:
+            row.text = new
+            if author is not None:
+                row.written_by = author
+            row.save()
+    return changes

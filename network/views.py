@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
+import csv
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from network import access, hsds, search, services
+from network import access, hsds, imports, search, services
 from network.forms import (
+    AppointForm,
+    AreaTextsForm,
+    CoverageRuleForm,
     DirectoryFilterForm,
+    DirectoryImportForm,
+    GapFilterForm,
     OrganisationForm,
+    PostForm,
     ServiceForm,
+    SignatoryForm,
     SlotFormSet,
+    VacateForm,
     slots_from,
 )
-from network.models import Channel, TargetGroup
+from network.models import Capacity, Channel, Post, Review, SynergyArea, TargetGroup
 from plans import access as plans_access
 from plans.models import MeasureActor
 
 PAGE_SIZE = 25
+GAP_PAGE_SIZE = 50
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
 
@@ -36,6 +50,7 @@ def directory(request):
     context = {"form": form, "kind": kind, "page": page, "query": request.GET}
     if request.headers.get("HX-Request"):
         return render(request, "network/_results.html", context)
+    context["can_import"] = access.can_coordinate_network(request.user)
     return render(request, "network/directory.html", context)
 
 
@@ -53,7 +68,11 @@ def organisation_detail(request, key):
         "services": access.visible_services(request.user).filter(organisation=org),
         "children": access.visible_organisations(request.user).filter(parent=org),
         "roles": roles,
+        "posts": access.visible_posts(request.user)
+        .filter(organisation=org)
+        .select_related("kind", "holder"),
         "can_edit": access.can_edit_organisation(request.user, org),
+        "can_manage_posts": access.can_manage_posts(request.user, org),
     }
     return render(request, "network/organisation_detail.html", context)
 
@@ -146,3 +165,304 @@ def hsds_export(request, language):
     response = JsonResponse(hsds.build_dataset(language), json_dumps_params={"indent": 1})
     response["Content-Disposition"] = f'attachment; filename="synergie-hsds-{language}.json"'
     return response
+
+
+@login_required
+def directory_import(request):
+    """Organisations or services from a spreadsheet: all rows or none (network/imports.py)."""
+    access.require(access.can_coordinate_network(request.user))
+    form = DirectoryImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        kind, upload = form.cleaned_data["kind"], form.cleaned_data["file"]
+        result = imports.import_directory(
+            kind, upload.name, upload.read(), acting_user=request.user
+        )
+        errors = result.errors
+        if not errors:
+            messages.success(
+                request,
+                _("Imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.")
+                % {
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                },
+            )
+            return redirect(f"{reverse('network:directory')}?kind={kind}")
+    context = {
+        "form": form,
+        "errors": errors,
+        "organisation_columns": imports.organisation_columns(),
+        "service_columns": imports.service_columns(),
+    }
+    return render(request, "network/import.html", context)
+
+
+@login_required
+def directory_import_template(request, kind):
+    """An empty file with the columns of an import, to fill in."""
+    access.require(access.can_coordinate_network(request.user))
+    if kind not in imports.KINDS:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="synergie-{kind}.csv"'
+    response.write("\ufeff")  # so that spreadsheets open it as UTF-8
+    csv.writer(response).writerow(imports.columns(kind))
+    return response
+
+
+def post_detail(request, post_uuid):
+    post = access.get_post_for_user(request.user, post_uuid)
+    signed_in = request.user.is_authenticated
+    context = {
+        "post": post,
+        "org": post.organisation,
+        "tenures": post.tenures.select_related("professional") if signed_in else [],
+        "can_manage": access.can_manage_posts(request.user, post.organisation),
+        "show_clearance": access.can_see_clearance(request.user, post),
+    }
+    return render(request, "network/post_detail.html", context)
+
+
+@login_required
+def post_create(request, key):
+    org = access.get_organisation_for_user(request.user, key)
+    access.require(access.can_manage_posts(request.user, org))
+    initial = {
+        "kind": request.GET.get("kind", ""),
+        "capacity": request.GET.get("capacity", Capacity.EFFECTIVE),
+    }
+    form = PostForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        post = services.create_post(org, form.post_data(), acting_user=request.user)
+        messages.success(request, _("The post is saved. You can now appoint its holder."))
+        return redirect("network:post_appoint", post_uuid=post.uuid)
+    return render(request, "network/post_form.html", {"form": form, "org": org, "post": None})
+
+
+@login_required
+def post_edit(request, post_uuid):
+    post = access.get_post_for_user(request.user, post_uuid)
+    access.require(access.can_manage_posts(request.user, post.organisation))
+    form = PostForm(request.POST or None, initial=PostForm.initial_from(post))
+    if request.method == "POST" and form.is_valid():
+        services.update_post(post, form.post_data(), acting_user=request.user)
+        messages.success(request, _("The post is saved."))
+        return redirect("network:post", post_uuid=post.uuid)
+    context = {"form": form, "org": post.organisation, "post": post}
+    return render(request, "network/post_form.html", context)
+
+
+@login_required
+def post_appoint(request, post_uuid):
+    post = access.get_post_for_user(request.user, post_uuid)
+    access.require(access.can_manage_posts(request.user, post.organisation))
+    form = AppointForm(request.POST or None, post=post, initial={"starts_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = services.find_or_add_professional(
+            email=data["email"],
+            full_name=data["full_name"],
+            phone=data["phone"],
+            acting_user=request.user,
+        )
+        services.appoint(post, person, data["starts_on"], acting_user=request.user)
+        messages.success(request, _("%(name)s now holds the post.") % {"name": person.full_name})
+        return redirect("network:post", post_uuid=post.uuid)
+    return render(request, "network/post_appoint.html", {"form": form, "post": post})
+
+
+@login_required
+def post_vacate(request, post_uuid):
+    post = access.get_post_for_user(request.user, post_uuid)
+    access.require(access.can_manage_posts(request.user, post.organisation))
+    form = VacateForm(request.POST or None, initial={"ends_on": timezone.localdate()})
+    if post.holder is None:
+        messages.info(request, _("The post is already vacant."))
+        return redirect("network:post", post_uuid=post.uuid)
+    if request.method == "POST" and form.is_valid():
+        services.vacate(post, form.cleaned_data["ends_on"], acting_user=request.user)
+        messages.success(request, _("The post is now vacant."))
+        return redirect("network:post", post_uuid=post.uuid)
+    return render(request, "network/post_vacate.html", {"form": form, "post": post})
+
+
+@login_required
+@require_POST
+def post_verify(request, post_uuid):
+    post = access.get_post_for_user(request.user, post_uuid)
+    access.require(access.can_manage_posts(request.user, post.organisation))
+    services.verify_post(post, acting_user=request.user)
+    messages.success(request, _("Thank you: the entry is marked as verified today."))
+    return redirect("network:post", post_uuid=post.uuid)
+
+
+@login_required
+def coverage_report(request):
+    rules = access.visible_rules(request.user)
+    form = GapFilterForm(request.GET or None)
+    state = form.value("state") or "open"
+    gaps = search.gaps(request.user, form, state)
+    page = Paginator(gaps, GAP_PAGE_SIZE).get_page(form.value("page") or 1)
+    context = {
+        "form": form,
+        "state": state,
+        "page": page,
+        "rows": coverage_rows(page.object_list),
+        "rules": rules.select_related("kind", "owner").annotate(
+            open_gaps=Count("gaps", filter=Q(gaps__closed_at__isnull=True))
+        ),
+        "can_define": access.can_coordinate_network(request.user),
+        "query": request.GET,
+    }
+    return render(request, "network/coverage.html", context)
+
+
+def coverage_rows(gaps) -> list[dict]:
+    """Each gap with the vacant post that would fill it, if there is one (one query)."""
+    gaps = list(gaps)
+    vacant: dict[tuple, Post] = {}
+    posts = (
+        Post.objects.filter(
+            holder__isnull=True,
+            organisation_id__in={g.organisation_id for g in gaps},
+            kind_id__in={g.rule.kind_id for g in gaps},
+        )
+        .only("uuid", "organisation_id", "kind_id", "capacity")
+        .order_by("id")
+    )
+    for post in posts:
+        vacant.setdefault((post.organisation_id, post.kind_id, post.capacity), post)
+    rows = []
+    for gap in gaps:
+        rule = gap.rule
+        capacity = Capacity.ACTING if gap.held_acting < rule.minimum_acting else Capacity.EFFECTIVE
+        rows.append(
+            {
+                "gap": gap,
+                "capacity": capacity,
+                "vacant": vacant.get((gap.organisation_id, rule.kind_id, capacity)),
+            }
+        )
+    return rows
+
+
+@login_required
+def rule_create(request):
+    access.require(access.can_coordinate_network(request.user))
+    form = CoverageRuleForm(request.POST or None, initial={"minimum_total": 1, "is_active": True})
+    if request.method == "POST" and form.is_valid():
+        services.save_rule(
+            None, form.rule_data(), owner=request.user.organisation, acting_user=request.user
+        )
+        messages.success(request, _("The rule is saved and was checked against the directory."))
+        return redirect("network:coverage")
+    return render(request, "network/rule_form.html", {"form": form, "rule": None})
+
+
+@login_required
+def rule_edit(request, rule_id):
+    rule = access.get_rule_for_user(request.user, rule_id)
+    access.require(access.can_edit_rule(request.user, rule))
+    form = CoverageRuleForm(request.POST or None, initial=CoverageRuleForm.initial_from(rule))
+    if request.method == "POST" and form.is_valid():
+        services.save_rule(rule, form.rule_data(), owner=rule.owner, acting_user=request.user)
+        messages.success(request, _("The rule is saved and was checked against the directory."))
+        return redirect("network:coverage")
+    return render(request, "network/rule_form.html", {"form": form, "rule": rule})
+
+
+def protocol_list(request):
+    protocols = access.visible_protocols(request.user).select_related("coordinator")
+    return render(request, "network/protocol_list.html", {"protocols": protocols})
+
+
+def protocol_detail(request, key):
+    protocol = access.get_protocol_for_user(request.user, key)
+    signatories = list(
+        protocol.signatories.select_related("organisation").prefetch_related("commitments")
+    )
+    context = {
+        "protocol": protocol,
+        "signatories": signatories,
+        "areas": SynergyArea.choices,
+        "can_manage": access.can_manage_protocol(request.user, protocol),
+        "writable": {s.pk for s in signatories if access.can_write_for_signatory(request.user, s)},
+    }
+    if access.can_see_reviews(request.user):
+        years = sorted(
+            set(
+                Review.objects.filter(signatory__protocol=protocol)
+                .order_by()
+                .values_list("year", flat=True)
+            )
+            | {timezone.localdate().year},
+            reverse=True,
+        )
+        year = _year(request.GET.get("year"), default=years[0])
+        reviews = Review.objects.filter(signatory__protocol=protocol, year=year).order_by()
+        by_signatory: dict[int, dict[str, Review]] = {}
+        for review in reviews:
+            by_signatory.setdefault(review.signatory_id, {})[review.area] = review
+        context.update({"years": years, "year": year, "reviews": by_signatory})
+    return render(request, "network/protocol_detail.html", context)
+
+
+def _year(value, *, default: int) -> int:
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return default
+    return year if 2000 <= year <= 2100 else default
+
+
+@login_required
+def signatory_add(request, key):
+    protocol = access.get_protocol_for_user(request.user, key)
+    access.require(access.can_manage_protocol(request.user, protocol))
+    form = SignatoryForm(request.POST or None, protocol=protocol)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.add_signatory(
+            protocol,
+            data["organisation"],
+            signed_on=data["signed_on"],
+            signed_by=data["signed_by"],
+            acting_user=request.user,
+        )
+        messages.success(request, _("The signature is recorded."))
+        return redirect("network:protocol", key=protocol.key)
+    return render(request, "network/signatory_form.html", {"form": form, "protocol": protocol})
+
+
+@login_required
+def commitments_edit(request, key, signatory_id):
+    protocol = access.get_protocol_for_user(request.user, key)
+    signatory = access.get_signatory_for_user(request.user, protocol, signatory_id)
+    access.require(access.can_write_for_signatory(request.user, signatory))
+    initial = {c.area: c.text for c in signatory.commitments.all()}
+    form = AreaTextsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.save_commitments(signatory, form.texts(), acting_user=request.user)
+        messages.success(request, _("The commitments are saved."))
+        return redirect("network:protocol", key=protocol.key)
+    context = {"form": form, "protocol": protocol, "signatory": signatory, "year": None}
+    return render(request, "network/area_texts_form.html", context)
+
+
+@login_required
+def review_edit(request, key, signatory_id, year):
+    protocol = access.get_protocol_for_user(request.user, key)
+    signatory = access.get_signatory_for_user(request.user, protocol, signatory_id)
+    access.require(access.can_write_for_signatory(request.user, signatory))
+    if _year(year, default=0) != year or year > timezone.localdate().year:
+        raise Http404
+    initial = {r.area: r.text for r in signatory.reviews.filter(year=year)}
+    form = AreaTextsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.save_review(signatory, year, form.texts(), acting_user=request.user)
+        messages.success(request, _("The review is saved."))
+        return redirect(f"{reverse('network:protocol', args=[protocol.key])}?year={year}")
+    context = {"form": form, "protocol": protocol, "signatory": signatory, "year": year}
+    return render(request, "network/area_texts_form.html", context)

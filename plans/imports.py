@@ -8,8 +8,6 @@ columns are ignored: progress only comes from reporting rounds.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -18,10 +16,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from audit.services import record
 from core.i18n import content_languages
+from core.spreadsheets import ImportFileError, read_numbered_rows
 from network.models import Organisation
 from plans.exports import COLUMNS
 from plans.importer import sync_measure_details, upsert_item
@@ -41,10 +39,6 @@ PROGRESS_EVERY = 200
 REQUIRED_COLUMNS = {"code", "parent", "kind"}
 
 
-class ImportFileError(Exception):
-    """The file as a whole cannot be read."""
-
-
 @dataclass
 class CheckedRow:
     number: int
@@ -54,47 +48,10 @@ class CheckedRow:
 
 def read_rows(upload_name: str, content: bytes) -> list[dict[str, str]]:
     """The rows of a CSV (UTF-8, comma or semicolon) or XLSX file, as dicts by header."""
-    if upload_name.lower().endswith(".xlsx"):
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-            values = [
-                ["" if v is None else str(v) for v in row]
-                for row in sheet.iter_rows(values_only=True)
-            ]
-        except Exception as error:  # openpyxl raises many kinds for a broken file
-            raise ImportFileError(_("This is not a readable XLSX file.")) from error
-    elif upload_name.lower().endswith(".csv"):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise ImportFileError(_("The CSV file must be encoded in UTF-8.")) from error
-        header_line = text.split("\n", 1)[0]
-        # Spreadsheets set to a Belgian locale write semicolons; the quoting is Excel's.
-        delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-        values = list(csv.reader(io.StringIO(text), csv.excel, delimiter=delimiter))
-    else:
-        raise ImportFileError(_("Upload a .csv or .xlsx file."))
-    if not values:
-        raise ImportFileError(_("The file is empty."))
-    header = [h.strip() for h in values[0]]
-    missing = REQUIRED_COLUMNS - set(header)
-    if missing:
-        raise ImportFileError(
-            _("Missing columns: %(columns)s.") % {"columns": ", ".join(sorted(missing))}
-        )
-    unknown = set(header) - set(COLUMNS) - {""}
-    if unknown:
-        raise ImportFileError(
-            _("Unknown columns: %(columns)s.") % {"columns": ", ".join(sorted(unknown))}
-        )
-    rows = [
-        dict(zip(header, row, strict=False))
-        for row in values[1:]
-        if any(cell.strip() for cell in row)
-    ]
-    if len(rows) > MAX_ROWS:
-        raise ImportFileError(_("A file may hold at most %(max)s rows.") % {"max": MAX_ROWS})
-    return rows
+    rows = read_numbered_rows(
+        upload_name, content, required=REQUIRED_COLUMNS, allowed=COLUMNS, max_rows=MAX_ROWS
+    )
+    return [row for _number, row in rows]
 
 
 class RowChecker:

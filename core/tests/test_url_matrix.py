@@ -129,6 +129,69 @@ MATRIX = {
     "api:patch_service": ("service_id", "patch", {A: 401, R: 403, CB: 403, E: 200}),
     "api:verify_service": ("service_id", "post", {A: 401, R: 403, CB: 403, E: 200}),
     "api:hsds_dataset": ("hsds", "get", {A: 200, R: 200}),
+    # Posts: public ones for everyone, all for professionals; managed by the organisation's
+    # editors and by network coordinators (of any organisation).
+    "network:post": ("private_post", "get", {A: 404, R: 200, E: 200, CB: 200}),
+    "network:post_create": ("org", "get", {A: LOGIN, R: 403, C: 403, E: 200, CB: 200}),
+    "network:post_edit": ("post", "get", {A: LOGIN, R: 403, E: 200, CO: 200, D: 403}),
+    "network:post_appoint": ("post", "get", {A: LOGIN, R: 403, E: 200, CB: 200}),
+    "network:post_vacate": ("post", "get", {A: LOGIN, R: 403, E: 200, CO: 200}),
+    "network:post_verify": ("post", "post", {A: LOGIN, R: 403, E: 302, CB: 302}),
+    "network:coverage": ("", "get", {A: LOGIN, R: 403, E: 403, D: 403, CO: 200, CB: 200}),
+    "network:rule_create": ("", "get", {A: LOGIN, R: 403, E: 403, CO: 200, CB: 200}),
+    "network:rule_edit": ("rule", "get", {A: LOGIN, R: 403, E: 403, CO: 200, CB: 403}),
+    "api:list_posts": ("", "get", {A: 200, R: 200}),
+    "api:get_post": ("private_post_id", "get", {A: 404, R: 200, CB: 200}),
+    "api:create_post": ("org", "post", {A: 401, R: 403, E: 201, CB: 201}),
+    "api:patch_post": ("post_id", "patch", {A: 401, R: 403, E: 200, CO: 200}),
+    "api:appoint_to_post": ("post_id", "post", {A: 401, R: 403, E: 400, CB: 400}),
+    "api:vacate_post": ("post_id", "post", {A: 401, R: 403, E: 200}),
+    "api:verify_post": ("post_id", "post", {A: 401, R: 403, E: 200, CB: 200}),
+    "api:list_post_kinds": ("", "get", {A: 200, R: 200}),
+    "api:list_rules": ("", "get", {A: 401, R: 403, E: 403, CO: 200, CB: 200}),
+    "api:create_rule": ("", "post", {A: 401, R: 403, E: 403, CO: 400}),
+    "api:patch_rule": ("rule_id", "patch", {A: 401, R: 403, CB: 403, CO: 200}),
+    "api:list_gaps": ("", "get", {A: 401, R: 403, E: 403, CO: 200, CB: 200}),
+    # Protocols of cooperation: public text; partners' editors write their commitments and
+    # reviews; the coordinating organisation's network coordinators record signatures.
+    "network:protocols": ("", "get", {A: 200, R: 200}),
+    "network:protocol": ("protocol", "get", {A: 200, R: 200, E: 200}),
+    "network:signatory_add": ("protocol", "get", {A: LOGIN, R: 403, E: 403, CO: 200, CB: 403}),
+    "network:commitments_edit": ("signatory", "get", {A: LOGIN, R: 403, E: 200, CB: 403}),
+    "network:review_edit": ("review", "get", {A: LOGIN, R: 403, E: 200, CO: 200, CB: 403}),
+    "api:list_protocols": ("", "get", {A: 200, R: 200}),
+    "api:get_protocol": ("protocol", "get", {A: 200, R: 200}),
+    "api:add_signatory": ("protocol", "post", {A: 401, R: 403, CB: 403, CO: 400}),
+    "api:put_commitments": ("signatory_api", "put", {A: 401, R: 403, CB: 403, E: 200}),
+    "api:list_reviews": ("reviews_api", "get", {A: 401, R: 200, CB: 200}),
+    "api:put_review": ("review_api", "put", {A: 401, R: 403, CB: 403, E: 200}),
+    # Imports into the directory: network coordinators only.
+    "network:import": ("", "get", {A: LOGIN, R: 403, C: 403, E: 403, CO: 200, CB: 200}),
+    "network:import_template": ("template", "get", {A: LOGIN, R: 403, E: 403, CO: 200}),
+    "api:import_directory": ("", "post", {A: 401, R: 403, E: 403, CO: 400}),
+    # Platforms: public ones for everyone; the inside (seats, meetings) for members (org A
+    # sits in livc-a, only org B in livc-b) and network coordinators; managed by network
+    # coordinators and the coordinators of the coordinating organisation.
+    "platforms:list": ("", "get", {A: 200, R: 200, CO: 200}),
+    "platforms:create": ("", "get", {A: LOGIN, R: 403, E: 403, CO: 200, CB: 200}),
+    "platforms:detail": ("platform_b", "get", {A: 404, R: 404, E: 404, CO: 200, CB: 200}),
+    "platforms:edit": ("platform", "get", {A: LOGIN, R: 403, E: 403, D: 403, CO: 200, CB: 200}),
+    "platforms:calendar": ("platform_b", "get", {A: 404, R: 404, CB: 200}),
+    "platforms:member_add": ("platform", "get", {A: LOGIN, R: 403, E: 403, CO: 200}),
+    "platforms:member_end": ("membership", "get", {A: LOGIN, R: 403, CO: 200}),
+    "platforms:meeting_create": ("platform", "get", {A: LOGIN, R: 403, E: 403, CO: 200}),
+    "platforms:meeting": ("meeting_b", "get", {A: 404, R: 404, E: 404, CB: 200}),
+    "platforms:meeting_ics": ("meeting", "get", {A: 404, R: 200, E: 200, CB: 200}),
+    "platforms:minutes": ("meeting", "get", {A: LOGIN, R: 403, E: 403, CO: 200}),
+    "platforms:decision_add": ("meeting", "get", {A: LOGIN, R: 403, CO: 200}),
+    "platforms:action_add": ("meeting", "get", {A: LOGIN, R: 403, CO: 200}),
+    "platforms:action_done": ("action", "post", {A: LOGIN, R: 403, CO: 302}),
+    "api:list_platforms": ("", "get", {A: 200, R: 200}),
+    "api:get_platform": ("platform_b", "get", {A: 404, R: 404, CB: 200}),
+    "api:list_platform_members": ("platform", "get", {A: 404, R: 200}),
+    "api:list_platform_meetings": ("platform_b", "get", {A: 401, R: 404, CB: 200}),
+    "api:get_platform_meeting": ("platform_meeting", "get", {A: 401, R: 200, CB: 200}),
+    "api:create_platform_meeting": ("platform", "post", {A: 401, R: 403, CO: 400}),
 }
 # The admin: every page sends anonymous visitors to the (allauth) login and refuses
 # members who are not staff.
@@ -170,8 +233,46 @@ class UrlMatrixTest(Personas):
         from plans.models import Indicator
 
         cls.indicator = Indicator.objects.create(item=cls.measure, name={"en": "Reached"})
+        from network.models import Protocol, Signatory
+
+        cls.protocol = Protocol.objects.create(key="pact", title={"en": "P"}, coordinator=cls.org_a)
+        cls.signatory = Signatory.objects.create(
+            protocol=cls.protocol, organisation=cls.org_a, signed_on="2018-01-01", signed_by="A"
+        )
         cls.plan_import = PlanImport.objects.create(
             plan=cls.plan, filename="x.csv", created_by=cls.coordinator
+        )
+        cls.platforms_fixture()
+
+    @classmethod
+    def platforms_fixture(cls):
+        """Two LIVC-Rs coordinated by agency B: A sits in livc-a (through Rita's post),
+        only B in livc-b."""
+        import datetime
+
+        from platforms.models import ActionItem, Meeting, Membership, Platform
+
+        since = datetime.date(2020, 1, 1)
+        cls.platform_a = Platform.objects.create(
+            key="livc-a", name={"en": "LIVC-R A"}, kind="livc_r", coordinator=cls.org_b
+        )
+        cls.membership = Membership.objects.create(
+            platform=cls.platform_a, organisation=cls.org_a, post=cls.post_a, starts_on=since
+        )
+        cls.platform_b = Platform.objects.create(
+            key="livc-b", name={"en": "LIVC-R B"}, kind="livc_r", coordinator=cls.org_b
+        )
+        Membership.objects.create(platform=cls.platform_b, organisation=cls.org_b, starts_on=since)
+        starts = datetime.datetime(2030, 1, 7, 14, tzinfo=datetime.UTC)
+        ends = starts + datetime.timedelta(hours=2)
+        cls.meeting_a = Meeting.objects.create(
+            platform=cls.platform_a, title={"en": "Quarterly"}, starts_at=starts, ends_at=ends
+        )
+        cls.meeting_b = Meeting.objects.create(
+            platform=cls.platform_b, title={"en": "Quarterly"}, starts_at=starts, ends_at=ends
+        )
+        cls.action_a = ActionItem.objects.create(
+            meeting=cls.meeting_a, title="Share the charter", owner=cls.org_a
         )
 
     def kwargs(self, key):
@@ -199,11 +300,31 @@ class UrlMatrixTest(Personas):
             },
             "pk": {"pk": 999999},
             "hsds": {"language": "nl"},
+            "template": {"kind": "organisations"},
+            "post": {"post_uuid": self.post_a.uuid},
+            "protocol": {"key": "pact"},
+            "signatory": {"key": "pact", "signatory_id": self.signatory.pk},
+            "review": {"key": "pact", "signatory_id": self.signatory.pk, "year": 2020},
+            "signatory_api": {"key": "pact", "organisation": "agency-a"},
+            "reviews_api": {"key": "pact", "year": 2020},
+            "review_api": {"key": "pact", "organisation": "agency-a", "year": 2020},
+            "private_post": {"post_uuid": self.private_post_b.uuid},
+            "post_id": {"post_id": self.post_a.uuid},
+            "private_post_id": {"post_id": self.private_post_b.uuid},
+            "rule": {"rule_id": self.rule.pk},
+            "rule_id": {"rule_id": self.rule.pk},
             "org": {"key": "agency-a"},
             "service": {"service_uuid": self.service_a.uuid},
             "private_service": {"service_uuid": self.private_service_b.uuid},
             "service_id": {"service_id": self.service_a.uuid},
             "private_service_id": {"service_id": self.private_service_b.uuid},
+            "platform": {"key": "livc-a"},
+            "platform_b": {"key": "livc-b"},
+            "membership": {"key": "livc-a", "membership_id": self.membership.pk},
+            "meeting": {"meeting_uuid": self.meeting_a.uuid},
+            "meeting_b": {"meeting_uuid": self.meeting_b.uuid},
+            "action": {"meeting_uuid": self.meeting_a.uuid, "action_id": self.action_a.pk},
+            "platform_meeting": {"key": "livc-a", "meeting_id": self.meeting_a.uuid},
             "reset_key": {"uidb36": "1", "key": "bad-key"},
             "email_key": {"key": "bad-key"},
         }[key]
@@ -237,6 +358,26 @@ class UrlMatrixTest(Personas):
             return json.dumps({"phone": "+32 81 24 60 00"})
         if name in ("api:create_service", "api:patch_service"):
             return json.dumps({"name": {"en": "Parents' line"}})
+        if name in ("api:create_post", "api:patch_post"):
+            return json.dumps({"kind": "reference-person", "area": "Namur"})
+        if name == "api:appoint_to_post":  # a new person without a name: 400
+            return json.dumps({"email": "new@a.test", "starts_on": "2020-01-01"})
+        if name == "api:vacate_post":
+            return json.dumps({"ends_on": "2020-06-01"})
+        if name == "api:add_signatory":  # agency A has signed already: 400
+            return json.dumps(
+                {"organisation": "agency-a", "signed_on": "2020-01-01", "signed_by": "A"}
+            )
+        if name in ("api:put_commitments", "api:put_review"):
+            return json.dumps({"expertise": "Shared tools"})
+        if name == "api:create_rule":
+            return json.dumps({"name": {"en": "No scope"}, "kind": "reference-person"})
+        if name == "api:patch_rule":
+            return json.dumps({"minimum_total": 2})
+        if name == "api:create_platform_meeting":  # no title: 400, nothing written
+            return json.dumps(
+                {"title": {}, "starts_at": "2030-01-07T14:00Z", "ends_at": "2030-01-07T16:00Z"}
+            )
         if name == "api:review_update":
             return json.dumps({"decision": "publish"})
         return None
@@ -270,6 +411,9 @@ class UrlMatrixTest(Personas):
         if name == "api:create_import":
             upload = SimpleUploadedFile("p.csv", b"code,parent,kind\n")
             response = call(url, {"file": upload})
+        elif name == "api:import_directory":  # a header without rows: 400, nothing written
+            upload = SimpleUploadedFile("d.csv", b"key,name_nl\n")
+            response = call(url, {"kind": "organisations", "file": upload})
         elif body is not None:
             response = call(url, data=body, content_type="application/json")
         else:

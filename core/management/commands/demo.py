@@ -19,10 +19,11 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from accounts.roles import PERSONAL_DATA_ROLES, Role, sync_role_groups
-from network.demo import load_directory
+from network.demo import load_directory, load_posts, load_protocol
 from plans import services as plan_services
 from plans.importer import load_plan_document
 from plans.models import Indicator, PlanItem, ReportingRound
+from platforms.demo import load_platforms
 
 DEMO_PLAN = Path(__file__).resolve().parents[3] / "plans" / "demo" / "flemish_action_plan.json"
 DEMO_PASSWORD = "synergie-demo-2026"  # noqa: S105 - demo only, printed on purpose
@@ -97,6 +98,9 @@ class Command(BaseCommand):
                 email: self._user(email, name, org, role) for email, name, org, role in DEMO_USERS
             }
             self._indicators(plan)
+            load_posts()
+            load_platforms()
+            load_protocol()
         self._sample_round(plan, users)
         self._print_logins()
 

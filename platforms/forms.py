@@ -1,0 +1,212 @@
+"""Forms of the platforms; the API validates through the same ones."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.forms import TranslatedForm
+from core.widgets import FastSelect
+from network.models import Organisation, Post
+from platforms.models import MeetingStatus, MembershipRole, Platform, PlatformKind
+
+PLATFORM_FIELDS = ("kind", "municipality", "is_public")
+# the first path segments of the app's own pages, which a key would shadow
+RESERVED_KEYS = {"new", "meetings"}
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+def organisation_choices(queryset=None) -> list[tuple[str, str]]:
+    """(key, name) of organisations, by name, for a select."""
+    found = queryset if queryset is not None else Organisation.objects.all()
+    return sorted(
+        ((org.key, org.display_name) for org in found.only("key", "name")),
+        key=lambda pair: pair[1].lower(),
+    )
+
+
+class OrganisationField(forms.ChoiceField):
+    """An organisation chosen by key."""
+
+    widget = FastSelect
+
+    def clean(self, value):
+        key = super().clean(value)
+        if not key:
+            return None
+        return Organisation.objects.filter(key=key).first()
+
+
+class PlatformForm(TranslatedForm):
+    key = forms.SlugField(
+        label=_("Key"),
+        max_length=60,
+        help_text=_("Letters, digits and hyphens; it appears in the address and cannot change."),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=PlatformKind.choices)
+    municipality = forms.CharField(label=_("Municipality"), required=False, max_length=100)
+    coordinator = OrganisationField(label=_("Coordinating organisation"))
+    is_public = forms.BooleanField(
+        label=_("Public"),
+        required=False,
+        help_text=_("Everyone may see the platform and its member organisations. Never an LIVC-R."),
+    )
+
+    def __init__(self, *args, platform: Platform | None = None, coordinators=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.platform = platform
+        coordinator = cast(forms.ChoiceField, self.fields["coordinator"])
+        coordinator.choices = organisation_choices(coordinators)
+        self.add_translated("name", _("Name"), required_one=True, max_length=300)
+        self.add_translated(
+            "description", _("Description"), required_one=False, max_length=4000, textarea=True
+        )
+        if platform is not None:
+            del self.fields["key"]
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data["key"].lower()
+        if key in RESERVED_KEYS or Platform.objects.filter(key=key).exists():
+            raise forms.ValidationError(_("This key is already taken."))
+        return key
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == PlatformKind.LIVC_R and data.get("is_public"):
+            self.add_error("is_public", _("An LIVC-R is never public."))
+        return data
+
+    def platform_data(self) -> dict:
+        data = {field: self.cleaned_data[field] for field in PLATFORM_FIELDS}
+        data["coordinator"] = self.cleaned_data["coordinator"]
+        data["name"] = self.translations("name")
+        data["description"] = self.translations("description")
+        if self.platform is None:
+            data["key"] = self.cleaned_data["key"]
+        return data
+
+    @classmethod
+    def initial_from(cls, platform: Platform) -> dict:
+        return {
+            **{field: getattr(platform, field) for field in PLATFORM_FIELDS},
+            "coordinator": platform.coordinator.key,
+            **cls.initial_for("name", platform.name),
+            **cls.initial_for("description", platform.description),
+        }
+
+
+class MembershipForm(forms.Form):
+    organisation = OrganisationField(label=_("Organisation"))
+    post = forms.ChoiceField(
+        label=_("Seat held through the post"),
+        required=False,
+        widget=FastSelect,
+        help_text=_("For a person's seat: the post whose holder sits in the platform."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices)
+    starts_on = forms.DateField(label=_("Member from"), widget=DATE)
+    ends_on = forms.DateField(label=_("Member until"), required=False, widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = organisation_choices()
+        posts = Post.objects.select_related("organisation", "kind", "holder").order_by("id")
+        self.fields["post"].choices = [("", _("No post: the organisation's seat"))] + [
+            (str(post.uuid), f"{post.organisation.short_name} — {post.display_title}")
+            for post in posts
+        ]
+
+    def clean_post(self) -> Post | None:
+        value = self.cleaned_data.get("post")
+        return Post.objects.filter(uuid=value).first() if value else None
+
+    def clean(self):
+        data = super().clean()
+        post, org = data.get("post"), data.get("organisation")
+        if post is not None and org is not None and post.organisation_id != org.pk:
+            self.add_error("post", _("The post belongs to another organisation."))
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("The end cannot come before the start."))
+        return data
+
+
+class EndMembershipForm(forms.Form):
+    ends_on = forms.DateField(label=_("Last day as a member"), widget=DATE)
+
+
+class MeetingForm(TranslatedForm):
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"), widget=DATETIME, input_formats=DATETIME_FORMATS
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends at"), widget=DATETIME, input_formats=DATETIME_FORMATS
+    )
+    location = forms.CharField(label=_("Location"), required=False, max_length=200)
+    agenda = forms.CharField(
+        label=_("Agenda"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("One item per line, in order."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_translated("title", _("Title"), required_one=True, max_length=300)
+        self.order_fields([f for f in self.fields if f.startswith("title_")])
+
+    def clean_agenda(self) -> list[dict[str, str]]:
+        lines = [line.strip() for line in self.cleaned_data.get("agenda", "").splitlines()]
+        items = [{"title": line, "notes": ""} for line in lines if line]
+        if any(len(item["title"]) > 300 for item in items):
+            raise forms.ValidationError(_("Keep each agenda item under 300 characters."))
+        return items
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", _("The meeting must end after it starts."))
+        return data
+
+    def meeting_data(self) -> dict:
+        data = {field: self.cleaned_data[field] for field in ("starts_at", "ends_at", "location")}
+        data["title"] = self.translations("title")
+        return data
+
+
+class MinutesForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=MeetingStatus.choices)
+    minutes = forms.CharField(
+        label=_("Minutes"),
+        required=False,
+        max_length=50000,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=_("No personal data about persons of concern: cases are not discussed here."),
+    )
+    approved = forms.BooleanField(label=_("The minutes are approved"), required=False)
+
+
+class DecisionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Decision"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ActionForm(forms.Form):
+    title = forms.CharField(label=_("Action"), max_length=300)
+    owner = OrganisationField(label=_("Organisation that does it"))
+    due_on = forms.DateField(label=_("Due on"), required=False, widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = organisation_choices()
+
+
+class ActionDoneForm(forms.Form):
+    done_on = forms.DateField(label=_("Done on"), widget=DATE)
