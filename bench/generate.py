@@ -1,17 +1,25 @@
 """Generate synthetic Synergie data at scale on a dedicated PostgreSQL database.
 
-Creates the database if it is missing, migrates it, then loads in one transaction, with
-set-based SQL (INSERT … SELECT generate_series), 200 plans of 5 lines, 14 actions and 250
-measures each (50,000 measures), their actors, ministers and budget lines, 10 reporting rounds
-per plan with one progress update per measure and round (500,000), and 5 million audit events.
+Creates the database if it is missing, migrates it, then loads in one transaction:
+
+- the Network module at national scale (bench/directory_data.py, through the app's models and
+  bulk_create, search_text and facets from the models' refresh_search_text()): 20,000
+  organisations, 50,000 services, 100,000 posts over 8 kinds (~85 % held) with their holders'
+  tenures, 95,000 professionals, 6 coverage rules and their gaps, open ones as
+  network.coverage.evaluate finds them and closed ones as history;
+- the action-plan monitor, with set-based SQL (INSERT … SELECT generate_series): 200 plans of
+  5 lines, 14 actions and 250 measures each (50,000 measures), their actors (over all 20,000
+  organisations), ministers and budget lines, 10 reporting rounds per plan with one progress
+  update per measure and round (500,000), and 5 million audit events.
+
 Rows follow the models: titles are {"nl", "fr", "de", "en"} objects, search_text is the
 lower-cased blob of i18n.search_blob, the reporting organisation follows the README's rule and
 current_status / current_progress are those of the last published update.
 
-Values are pseudo-random but reproducible: every choice is a hash of a row number and a salt
-(pg_temp.pick). A marker row in bench_generation records a complete load; re-running skips
-when it is there with the same scale, and otherwise truncates and loads again (--force
-always does).
+Values are pseudo-random but reproducible: every SQL choice is a hash of a row number and a
+salt (pg_temp.pick), the directory's a seeded random.Random. A marker row in bench_generation
+records a complete load; re-running skips when it is there with the same SCALE, and otherwise
+truncates and loads again (--force always does).
 
     .venv/bin/python bench/generate.py [--force]
 
@@ -36,18 +44,23 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/synergie_bench"
 
 SCALE = {
+    "network_version": 2,  # bump when directory_data.py changes what it loads
+    "organisations": 20_000,
+    "services": 50_000,
+    "posts": 100_000,
+    "professionals": 95_000,
+    "coverage_rules": 6,
     "plans": 200,
     "lines_per_plan": 5,
     "actions_per_plan": 14,
     "measures_per_plan": 250,
-    "organisations": 2000,
     "ministers": 20,
     "rounds_per_plan": 10,
     "audit_events": 5_000_000,
 }
 ITEMS_PER_PLAN = SCALE["lines_per_plan"] + SCALE["actions_per_plan"] + SCALE["measures_per_plan"]
 COORDINATOR_EMAIL = "coordinator@bench.invalid"
-COORDINATOR_ORGANISATION = 1  # the owner of bench-plan-001
+COORDINATOR_ORGANISATION = 1  # the owner of bench-plan-001 (a federal department)
 CONTACT_EMAIL = "contact@bench.invalid"
 CONTACT_ORGANISATION = 2
 USER_PASSWORD = "bench-password-not-secret"
@@ -181,15 +194,6 @@ PORTFOLIOS = {
     "de": ["Soziales", "Unterricht", "Lokalverwaltung", "Justiz", "Jugend"],
     "en": ["Welfare", "Education", "Local Government", "Justice", "Youth"],
 }
-ORGANISATION_KINDS = [
-    # level, then the name's first word in nl, fr, de, en
-    ("municipality", "Gemeente", "Commune", "Gemeinde", "Municipality"),
-    ("non_profit", "Vzw", "Asbl", "VoG", "Non-profit"),
-    ("school", "School", "École", "Schule", "School"),
-    ("public_agency", "Agentschap", "Agence", "Agentur", "Agency"),
-    ("police_zone", "Politiezone", "Zone de police", "Polizeizone", "Police zone"),
-    ("region", "Departement", "Département", "Departement", "Department"),
-]
 NARRATIVES = [
     "The team met the partners and agreed on a shared planning for the coming months.",
     "Two training sessions took place; participants asked for a follow-up module.",
@@ -294,13 +298,11 @@ def words() -> dict[str, str | list[str]]:
     """The vocabulary, as query parameters (lists go to PostgreSQL as text[])."""
     params: dict[str, str | list[str]] = {
         "narratives": NARRATIVES,
-        "levels": [kind[0] for kind in ORGANISATION_KINDS],
     }
-    for index, lang in enumerate(LANGUAGES, start=1):
+    for lang in LANGUAGES:
         params[f"subject_{lang}"] = SUBJECTS[lang]
         params[f"topic_{lang}"] = TOPICS[lang]
         params[f"portfolio_{lang}"] = PORTFOLIOS[lang]
-        params[f"orgword_{lang}"] = [kind[index] for kind in ORGANISATION_KINDS]
         params[f"summary_{lang}"] = SUMMARY_TAIL[lang]
         params[f"line_{lang}"] = LINE_WORD[lang]
         params[f"action_{lang}"] = ACTION_WORD[lang]
@@ -313,28 +315,6 @@ PICK_FUNCTION = """
 CREATE FUNCTION pg_temp.pick(seed bigint, salt integer, n integer) RETURNS integer
 LANGUAGE sql IMMUTABLE AS $$ SELECT ((hashint8(seed * 7919 + salt) & 2147483647) % n)::integer $$
 """
-
-
-def load_organisations(cur: psycopg.Cursor) -> None:
-    """2,000 organisations of six levels, named "<kind> <n>" in each language."""
-    name = json_by_language("(%(orgword_{lang})s::text[])[1 + kind] || ' ' || n")
-    cur.execute(
-        f"""
-        INSERT INTO network_organisation (id, key, abbreviation, name, level, search_text)
-        SELECT n, key, abbreviation, name, level,
-               {search_blob("name", "=abbreviation", "=key")}
-        FROM (
-            SELECT n, 'org-' || lpad(n::text, 4, '0') AS key,
-                   'ORG' || lpad(n::text, 4, '0') AS abbreviation,
-                   (%(levels)s::text[])[1 + kind] AS level, {name} AS name
-            FROM (
-                SELECT n, pg_temp.pick(n, 1, {len(ORGANISATION_KINDS)}) AS kind
-                FROM generate_series(1, {SCALE["organisations"]}) AS n
-            ) AS numbered
-        ) AS o
-        """,
-        words(),
-    )
 
 
 def load_users(cur: psycopg.Cursor, password_hash: str) -> tuple[int, int]:
@@ -446,7 +426,8 @@ def load_actors(cur: psycopg.Cursor) -> None:
         f"""
         INSERT INTO plans_measureactor (item_id, organisation_id, role, as_written, position)
         SELECT i.id, o.id, r.role,
-               o.abbreviation || CASE r.role WHEN 'coordination' THEN ' (coordination)'
+               COALESCE(NULLIF(o.abbreviation, ''), o.name ->> 'nl', o.name ->> 'fr', o.key)
+               || CASE r.role WHEN 'coordination' THEN ' (coordination)'
                                              WHEN 'beneficiary' THEN ' (beneficiary)'
                                              ELSE '' END,
                k
@@ -765,22 +746,32 @@ def step(label: str, action) -> None:
     print(f"  {label:<28} {time.perf_counter() - started:7.1f} s", flush=True)
 
 
-def load(conn: psycopg.Connection, password_hash: str) -> None:
-    """Truncate the bench tables and load everything, in one transaction: a failure leaves
-    the database as it was."""
-    with conn.transaction(), conn.cursor() as cur:
+def load(password_hash: str) -> None:
+    """Truncate the bench tables and load everything, in one transaction on Django's
+    connection (the directory goes through the ORM, the rest through a psycopg cursor on the
+    same connection): a failure leaves the database as it was."""
+    import directory_data
+    from django.conf import settings
+    from django.db import connection, transaction
+
+    settings.DEBUG = False  # do not keep every bulk INSERT in connection.queries
+    # Server-side binding, as the set-based SQL was written for (lists as text[]).
+    with transaction.atomic(), psycopg.Cursor(connection.connection) as cur:
         cur.execute("SET LOCAL synchronous_commit = off")
         cur.execute("SET LOCAL maintenance_work_mem = '1GB'")
         cur.execute("SET LOCAL work_mem = '256MB'")
         # Check foreign keys row by row: pending deferred checks forbid CREATE INDEX.
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cur.execute(
-            "TRUNCATE network_organisation, plans_minister, audit_auditevent, bench_generation,"
-            " django_session RESTART IDENTITY CASCADE"
+            "TRUNCATE network_organisation, network_postkind, network_professional, "
+            "plans_minister, audit_auditevent, bench_generation, django_session "
+            "RESTART IDENTITY CASCADE"
         )
         cur.execute(PICK_FUNCTION)
-        step("organisations", lambda: load_organisations(cur))
+        directory = directory_data.Load(SCALE, step)
+        directory.load_organisations()
         coordinator_id, contact_id = load_users(cur, password_hash)
+        directory.load_the_rest(coordinator_id)
         step("ministers", lambda: load_ministers(cur))
         step("plans", lambda: load_plans(cur))
         step("plan items", lambda: load_items(cur))
@@ -830,7 +821,7 @@ def generate(force: bool = False) -> None:
             print("bench data already generated; use --force to generate it again")
             return
         print("generating bench data:", json.dumps(SCALE))
-        load(conn, password_hash)
+        load(password_hash)
         step("vacuum analyze", lambda: conn.execute("VACUUM ANALYZE"))
         seconds = time.perf_counter() - started
         conn.execute("INSERT INTO bench_generation VALUES (now(), %s, %s)", [seconds, Jsonb(SCALE)])
