@@ -20,6 +20,7 @@ from network.models import (
     Organisation,
     Post,
     Protocol,
+    Review,
     Service,
     ServiceStatus,
     Signatory,
@@ -172,11 +173,19 @@ def can_manage_protocol(user, protocol: Protocol) -> bool:
     )
 
 
-def get_signatory_for_user(user, protocol: Protocol, signatory_id: int) -> Signatory:
-    signatory = protocol.signatories.select_related("organisation").filter(pk=signatory_id).first()
+def get_signatory_for_user(user, protocol: Protocol, **lookup) -> Signatory:
+    """A signatory of the protocol, by pk or by organisation__key."""
+    signatory = protocol.signatories.select_related("organisation").filter(**lookup).first()
     if signatory is None:
         raise Http404
     return signatory
+
+
+def visible_reviews(user, protocol: Protocol):
+    """The yearly reviews of the protocol, for signed-in professionals only."""
+    if not can_see_reviews(user):
+        return Review.objects.none()
+    return Review.objects.filter(signatory__protocol=protocol)
 
 
 def can_write_for_signatory(user, signatory: Signatory) -> bool:

@@ -34,7 +34,7 @@ from network.forms import (
     VacateForm,
     slots_from,
 )
-from network.models import PostKind, Review, Service, SynergyArea
+from network.models import PostKind, Service, SynergyArea
 
 router = Router(tags=["directory"])
 
@@ -578,14 +578,7 @@ def appoint_to_post(request, post_id: UUID, payload: AppointIn):
     post = _managed_post(request, post_id)
     form = AppointForm(payload.dict(), post=post)
     raise_form_errors(form)
-    data = form.cleaned_data
-    person = services.find_or_add_professional(
-        email=data["email"],
-        full_name=data["full_name"],
-        phone=data["phone"],
-        acting_user=request.auth,
-    )
-    services.appoint(post, person, data["starts_on"], acting_user=request.auth)
+    services.appoint_person(post, **form.cleaned_data, acting_user=request.auth)
     return access.get_post_for_user(request.auth, post_id)
 
 
@@ -886,10 +879,9 @@ class AreaTexts(Schema):
 def _writable_signatory(request, key: str, organisation: str):
     require_write(request)
     protocol = access.get_protocol_for_user(request.auth, key)
-    signatory = protocol.signatories.filter(organisation__key=organisation).first()
-    if signatory is None:
-        raise Http404
-    signatory = access.get_signatory_for_user(request.auth, protocol, signatory.pk)
+    signatory = access.get_signatory_for_user(
+        request.auth, protocol, organisation__key=organisation
+    )
     access.require(access.can_write_for_signatory(request.auth, signatory))
     return signatory
 
@@ -928,9 +920,8 @@ def list_reviews(request, key: str, year: int):
     protocol = access.get_protocol_for_user(request.auth, key)
     access.require(access.can_see_reviews(request.auth))
     texts: dict[str, dict[str, str]] = {}
-    rows = Review.objects.filter(signatory__protocol=protocol, year=year).select_related(
-        "signatory__organisation"
-    )
+    rows = access.visible_reviews(request.auth, protocol).filter(year=year)
+    rows = rows.select_related("signatory__organisation")
     for review in rows:
         texts.setdefault(review.signatory.organisation.key, {})[review.area] = review.text
     return [{"organisation": org, "year": year, "texts": t} for org, t in sorted(texts.items())]

@@ -114,10 +114,14 @@ def _post(entry: dict) -> None:
     post = services.create_post(org, fields, acting_user=None)
     Post.objects.filter(pk=post.pk).update(uuid=uuid.UUID(entry["uuid"]))
     for full_name, email, starts_on, ends_on in entry["holders"]:
-        person = services.find_or_add_professional(
-            email=email, full_name=full_name, acting_user=None
+        services.appoint_person(
+            post,
+            email=email,
+            full_name=full_name,
+            phone="",
+            starts_on=datetime.date.fromisoformat(starts_on),
+            acting_user=None,
         )
-        services.appoint(post, person, datetime.date.fromisoformat(starts_on), acting_user=None)
         if ends_on:
             services.vacate(post, datetime.date.fromisoformat(ends_on), acting_user=None)
 

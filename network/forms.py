@@ -70,6 +70,16 @@ def _checkboxes(label, choices) -> forms.MultipleChoiceField:
     )
 
 
+def _phone(label) -> forms.RegexField:
+    return forms.RegexField(
+        label=label,
+        required=False,
+        max_length=40,
+        regex=r"^\+?[0-9 ./()-]{6,}$",
+        error_messages={"invalid": _("Write a phone number with digits, e.g. +32 81 24 60 00.")},
+    )
+
+
 class AddressFields(forms.Form):
     street = forms.CharField(label=_("Street and number"), required=False, max_length=200)
     postcode = forms.RegexField(
@@ -83,13 +93,7 @@ class AddressFields(forms.Form):
         label=_("Website"), required=False, max_length=200, assume_scheme="https"
     )
     email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
-    phone = forms.RegexField(
-        label=_("Phone"),
-        required=False,
-        max_length=40,
-        regex=r"^\+?[0-9 ./()-]{6,}$",
-        error_messages={"invalid": _("Write a phone number with digits, e.g. +32 81 24 60 00.")},
-    )
+    phone = _phone(_("Phone"))
 
 
 class OrganisationForm(TranslatedForm, AddressFields):
@@ -239,7 +243,19 @@ def slots_from(formset) -> list[dict]:
     ]
 
 
-class DirectoryFilterForm(forms.Form):
+class FilterForm(forms.Form):
+    """Filters of a list page: one bad value leaves the others working."""
+
+    def value(self, name: str):
+        """A field's cleaned value, or empty when the form is unbound or that field (only
+        that one) is invalid."""
+        if not self.is_bound:
+            return self.fields[name].initial or ""
+        self.is_valid()
+        return self.cleaned_data.get(name) or ""
+
+
+class DirectoryFilterForm(FilterForm):
     KINDS = [
         ("services", _("Services")),
         ("organisations", _("Organisations")),
@@ -266,14 +282,6 @@ class DirectoryFilterForm(forms.Form):
         choices=[("", _("Everyone")), *TargetGroup.choices],
     )
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-
-    def value(self, name: str):
-        """A field's cleaned value, or empty when the form is unbound or that field (only
-        that one) is invalid."""
-        if not self.is_bound:
-            return self.fields[name].initial or ""
-        self.is_valid()
-        return self.cleaned_data.get(name) or ""
 
 
 class DirectoryImportForm(forms.Form):
@@ -310,16 +318,6 @@ POST_FIELDS = (
     "clearance_expires_on",
     "is_public",
 )
-
-
-def _phone(label) -> forms.RegexField:
-    return forms.RegexField(
-        label=label,
-        required=False,
-        max_length=40,
-        regex=r"^\+?[0-9 ./()-]{6,}$",
-        error_messages={"invalid": _("Write a phone number with digits, e.g. +32 81 24 60 00.")},
-    )
 
 
 def _blank_first(choices, label) -> list:
@@ -561,7 +559,7 @@ class CoverageRuleForm(TranslatedForm):
         return {**initial, **cls.initial_for("name", rule.name)}
 
 
-class GapFilterForm(forms.Form):
+class GapFilterForm(FilterForm):
     STATES = [("open", _("Open gaps")), ("closed", _("Closed gaps (history)"))]
 
     state = forms.ChoiceField(label=_("Show"), choices=STATES, required=False)
@@ -573,12 +571,6 @@ class GapFilterForm(forms.Form):
     )
     q = forms.CharField(label=_("Organisation"), required=False, max_length=200)
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-
-    def value(self, name: str):
-        if not self.is_bound:
-            return self.fields[name].initial or ""
-        self.is_valid()
-        return self.cleaned_data.get(name) or ""
 
 
 class SignatoryForm(forms.Form):

@@ -42,22 +42,11 @@ def upsert_organisation(
         }
         if org is None:
             org = Organisation(key=key, **new_values)
-            org.refresh_search_text()
-            org.save()
-            record(
-                "organisation.created",
-                actor=acting_user,
-                target=org,
-                changes={field: [None, value] for field, value in new_values.items()},
-            )
+            _create(org, new_values, "organisation.created", acting_user)
+            _organisation_saved(org, None, acting_user)
             return org
-        save_changes(
-            org,
-            new_values,
-            action="organisation.updated",
-            actor=acting_user,
-            before_save=org.refresh_search_text,
-        )
+        changes = _change(org, new_values, "organisation.updated", acting_user)
+        _organisation_saved(org, changes, acting_user)
         return org
 
 
@@ -65,16 +54,9 @@ def update_organisation(org: Organisation, data: dict, *, acting_user) -> Organi
     """Save an editor's changes. Saving counts as a verification: the editor has just
     looked at every field."""
     with transaction.atomic():
-        changes = save_changes(
-            org,
-            data,
-            action="organisation.updated",
-            actor=acting_user,
-            before_save=org.refresh_search_text,
-        )
+        changes = _change(org, data, "organisation.updated", acting_user)
         _verify(org, "organisation.verified", acting_user)
-        if changes.keys() & SCOPE_FIELDS:
-            coverage.evaluate_organisation(org.pk, actor=acting_user)
+        _organisation_saved(org, changes, acting_user)
     return org
 
 
@@ -91,6 +73,28 @@ def verify_service(service: Service, *, acting_user) -> Service:
     return service
 
 
+def _create(entry, data: dict, action: str, acting_user, **extra_changes) -> None:
+    """Save a new directory entry, its search text first, and record its creation."""
+    entry.refresh_search_text()
+    entry.save()
+    changes = {field: [None, value] for field, value in data.items()}
+    record(action, actor=acting_user, target=entry, changes={**changes, **extra_changes})
+
+
+def _change(entry, data: dict, action: str, acting_user) -> dict:
+    """Save the fields of an entry that differ (and its search text), with their audit."""
+    return save_changes(
+        entry, data, action=action, actor=acting_user, before_save=entry.refresh_search_text
+    )
+
+
+def _organisation_saved(org: Organisation, changes: dict | None, acting_user) -> None:
+    """A new organisation (changes None), or one whose level, sector or parent changed, may
+    fall under other coverage rules now."""
+    if changes is None or changes.keys() & SCOPE_FIELDS:
+        coverage.evaluate_organisation(org.pk, actor=acting_user)
+
+
 def _verify(entry: Organisation | Service | Post, action: str, acting_user) -> None:
     entry.verified_at = timezone.now()
     entry.verified_by = acting_user
@@ -101,31 +105,15 @@ def _verify(entry: Organisation | Service | Post, action: str, acting_user) -> N
 def create_service(org: Organisation, data: dict, slots: list[dict], *, acting_user) -> Service:
     with transaction.atomic():
         service = Service(organisation=org, **data)
-        service.refresh_search_text()
-        service.save()
+        _create(service, data, "service.created", acting_user, slots=[None, _slot_labels(slots)])
         _replace_slots(service, slots)
-        record(
-            "service.created",
-            actor=acting_user,
-            target=service,
-            changes={
-                **{field: [None, value] for field, value in data.items()},
-                "slots": [None, _slot_labels(slots)],
-            },
-        )
         _verify(service, "service.verified", acting_user)
     return service
 
 
 def update_service(service: Service, data: dict, slots: list[dict], *, acting_user) -> Service:
     with transaction.atomic():
-        save_changes(
-            service,
-            data,
-            action="service.updated",
-            actor=acting_user,
-            before_save=service.refresh_search_text,
-        )
+        _change(service, data, "service.updated", acting_user)
         stored = service.slots.values("weekday", "opens_at", "closes_at")
         before = _slot_labels([dict(slot) for slot in stored])
         after = _slot_labels(slots)
@@ -164,22 +152,11 @@ def save_imported_organisation(
     with transaction.atomic():
         if org is None:
             org = Organisation(key=key, **data)
-            org.refresh_search_text()
-            org.save()
-            record(
-                "organisation.created",
-                actor=acting_user,
-                target=org,
-                changes={field: [None, value] for field, value in data.items()},
-            )
+            _create(org, data, "organisation.created", acting_user)
+            _organisation_saved(org, None, acting_user)
             return org, True
-        changes = save_changes(
-            org,
-            data,
-            action="organisation.updated",
-            actor=acting_user,
-            before_save=org.refresh_search_text,
-        )
+        changes = _change(org, data, "organisation.updated", acting_user)
+        _organisation_saved(org, changes, acting_user)
         return org, bool(changes)
 
 
@@ -191,23 +168,9 @@ def save_imported_service(
     with transaction.atomic():
         if service is None:
             service = Service(organisation=org, **data)
-            service.refresh_search_text()
-            service.save()
-            record(
-                "service.created",
-                actor=acting_user,
-                target=service,
-                changes={field: [None, value] for field, value in data.items()},
-            )
+            _create(service, data, "service.created", acting_user)
             return service, True
-        changes = save_changes(
-            service,
-            data,
-            action="service.updated",
-            actor=acting_user,
-            before_save=service.refresh_search_text,
-        )
-        return service, bool(changes)
+        return service, bool(_change(service, data, "service.updated", acting_user))
 
 
 def record_directory_import(kind: str, filename: str, counts: dict[str, int], *, acting_user):
@@ -229,14 +192,7 @@ def record_directory_import(kind: str, filename: str, counts: dict[str, int], *,
 def create_post(org: Organisation, data: dict, *, acting_user) -> Post:
     with transaction.atomic():
         post = Post(organisation=org, **data)
-        post.refresh_search_text()
-        post.save()
-        record(
-            "post.created",
-            actor=acting_user,
-            target=post,
-            changes={field: [None, value] for field, value in data.items()},
-        )
+        _create(post, data, "post.created", acting_user)
         _verify(post, "post.verified", acting_user)
         coverage.evaluate_organisation(org.pk, kind_id=post.kind_id, actor=acting_user)
     return post
@@ -245,13 +201,7 @@ def create_post(org: Organisation, data: dict, *, acting_user) -> Post:
 def update_post(post: Post, data: dict, *, acting_user) -> Post:
     with transaction.atomic():
         old_kind = post.kind_id
-        save_changes(
-            post,
-            data,
-            action="post.updated",
-            actor=acting_user,
-            before_save=post.refresh_search_text,
-        )
+        _change(post, data, "post.updated", acting_user)
         _verify(post, "post.verified", acting_user)
         for kind_id in {old_kind, post.kind_id}:
             coverage.evaluate_organisation(post.organisation_id, kind_id=kind_id, actor=acting_user)
@@ -288,13 +238,28 @@ def find_or_add_professional(
     return person
 
 
+def appoint_person(
+    post: Post, *, email: str, full_name: str, phone: str, starts_on, acting_user
+) -> Tenure:
+    """Appoint the professional with this e-mail, added to the directory when new, in one
+    transaction (as the appointment forms of the pages and the API ask)."""
+    with transaction.atomic():
+        person = find_or_add_professional(
+            email=email, full_name=full_name, phone=phone, acting_user=acting_user
+        )
+        return appoint(post, person, starts_on, acting_user=acting_user)
+
+
+def _locked(post: Post) -> Post:
+    """The post, locked for the rest of the transaction: one change of holder at a time."""
+    return Post.objects.select_for_update().select_related("kind", "organisation").get(pk=post.pk)
+
+
 def appoint(post: Post, person: Professional, starts_on, *, acting_user) -> Tenure:
     """`person` holds `post` from `starts_on`; the previous holder's tenure ends the day
     before (or that day, when they started the same day)."""
     with transaction.atomic():
-        post = (
-            Post.objects.select_for_update().select_related("kind", "organisation").get(pk=post.pk)
-        )
+        post = _locked(post)
         previous = post.holder
         current = post.tenures.filter(ends_on__isnull=True).first()
         if current is not None:
@@ -325,9 +290,7 @@ def appoint(post: Post, person: Professional, starts_on, *, acting_user) -> Tenu
 def vacate(post: Post, ends_on, *, acting_user) -> Post:
     """The holder leaves the post after `ends_on`; the post stays, vacant."""
     with transaction.atomic():
-        post = (
-            Post.objects.select_for_update().select_related("kind", "organisation").get(pk=post.pk)
-        )
+        post = _locked(post)
         current = post.tenures.filter(ends_on__isnull=True).select_related("professional").first()
         if current is None:
             return post

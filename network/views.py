@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,7 +33,15 @@ from network.forms import (
     VacateForm,
     slots_from,
 )
-from network.models import Capacity, Channel, Post, Review, SynergyArea, TargetGroup
+from network.models import (
+    Capacity,
+    Channel,
+    CoverageGap,
+    Post,
+    Review,
+    SynergyArea,
+    TargetGroup,
+)
 from plans import access as plans_access
 from plans.models import MeasureActor
 
@@ -260,15 +269,9 @@ def post_appoint(request, post_uuid):
     access.require(access.can_manage_posts(request.user, post.organisation))
     form = AppointForm(request.POST or None, post=post, initial={"starts_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        person = services.find_or_add_professional(
-            email=data["email"],
-            full_name=data["full_name"],
-            phone=data["phone"],
-            acting_user=request.user,
-        )
-        services.appoint(post, person, data["starts_on"], acting_user=request.user)
-        messages.success(request, _("%(name)s now holds the post.") % {"name": person.full_name})
+        tenure = services.appoint_person(post, **form.cleaned_data, acting_user=request.user)
+        name = tenure.professional.full_name
+        messages.success(request, _("%(name)s now holds the post.") % {"name": name})
         return redirect("network:post", post_uuid=post.uuid)
     return render(request, "network/post_appoint.html", {"form": form, "post": post})
 
@@ -309,17 +312,22 @@ def coverage_report(request):
         "form": form,
         "state": state,
         "page": page,
-        "rows": coverage_rows(page.object_list),
-        "rules": rules.select_related("kind", "owner").annotate(
-            open_gaps=Count("gaps", filter=Q(gaps__closed_at__isnull=True))
-        ),
+        "rows": coverage_rows(request.user, page.object_list),
+        "rules": rules.select_related("kind", "owner").annotate(open_gaps=_open_gap_count()),
         "can_define": access.can_coordinate_network(request.user),
         "query": request.GET,
     }
     return render(request, "network/coverage.html", context)
 
 
-def coverage_rows(gaps) -> list[dict]:
+def _open_gap_count():
+    """Open gaps per rule as a correlated count: it reads the (closed_at, rule) index where
+    a grouped join over every gap would sort them all."""
+    gaps = CoverageGap.objects.filter(rule=OuterRef("pk"), closed_at__isnull=True).order_by()
+    return Coalesce(Subquery(gaps.values("rule").annotate(n=Count("id")).values("n")), 0)
+
+
+def coverage_rows(user, gaps) -> list[dict]:
     """Each gap with the vacant post that would fill it, if there is one (one query)."""
     gaps = list(gaps)
     vacant: dict[tuple, Post] = {}
@@ -391,17 +399,13 @@ def protocol_detail(request, key):
         "writable": {s.pk for s in signatories if access.can_write_for_signatory(request.user, s)},
     }
     if access.can_see_reviews(request.user):
+        visible = access.visible_reviews(request.user, protocol).order_by()
         years = sorted(
-            set(
-                Review.objects.filter(signatory__protocol=protocol)
-                .order_by()
-                .values_list("year", flat=True)
-            )
-            | {timezone.localdate().year},
+            set(visible.values_list("year", flat=True)) | {timezone.localdate().year},
             reverse=True,
         )
         year = _year(request.GET.get("year"), default=years[0])
-        reviews = Review.objects.filter(signatory__protocol=protocol, year=year).order_by()
+        reviews = visible.filter(year=year)
         by_signatory: dict[int, dict[str, Review]] = {}
         for review in reviews:
             by_signatory.setdefault(review.signatory_id, {})[review.area] = review
@@ -439,7 +443,7 @@ def signatory_add(request, key):
 @login_required
 def commitments_edit(request, key, signatory_id):
     protocol = access.get_protocol_for_user(request.user, key)
-    signatory = access.get_signatory_for_user(request.user, protocol, signatory_id)
+    signatory = access.get_signatory_for_user(request.user, protocol, pk=signatory_id)
     access.require(access.can_write_for_signatory(request.user, signatory))
     initial = {c.area: c.text for c in signatory.commitments.all()}
     form = AreaTextsForm(request.POST or None, initial=initial)
@@ -454,7 +458,7 @@ def commitments_edit(request, key, signatory_id):
 @login_required
 def review_edit(request, key, signatory_id, year):
     protocol = access.get_protocol_for_user(request.user, key)
-    signatory = access.get_signatory_for_user(request.user, protocol, signatory_id)
+    signatory = access.get_signatory_for_user(request.user, protocol, pk=signatory_id)
     access.require(access.can_write_for_signatory(request.user, signatory))
     if _year(year, default=0) != year or year > timezone.localdate().year:
         raise Http404
