@@ -10,4 +10,4 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from accounts import roles, signals  # noqa: F401
 
-        post_migrate.connect(roles.sync_role_groups_after_migrate, sender=self)
+        post_migrate.connect(roles.sync_role_groups_after_migrate)

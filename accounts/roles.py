@@ -30,8 +30,8 @@ CAPABILITIES: dict[str, list[str]] = {
     Role.PLAN_COORDINATOR: ["plans.coordinate_plans", "network.coordinate_network"],
     Role.CONTACT_POINT: ["plans.report_progress"],
     Role.MUNICIPAL_COORDINATOR: ["plans.coordinate_plans", "network.coordinate_network"],
-    Role.REFERRAL_OFFICER: [],
-    Role.PARTNER_PROFESSIONAL: ["plans.report_progress"],
+    Role.REFERRAL_OFFICER: ["cases.work_cases", "cases.receive_referrals"],
+    Role.PARTNER_PROFESSIONAL: ["plans.report_progress", "cases.work_cases"],
     Role.LIVC_MEMBER: [],
     Role.REFERENCE_PERSON: [],
     Role.HELPDESK_COUNSELLOR: [],
@@ -72,11 +72,12 @@ def sync_role_groups() -> None:
 
 
 def sync_role_groups_after_migrate(sender, **kwargs) -> None:
-    from django.contrib.auth.models import Permission
+    from django.apps import apps
 
-    # Permissions of the last app may not exist yet on the first migrate; they do once
-    # every app's post_migrate has run, and this handler is registered by accounts only.
-    if Permission.objects.filter(codename="coordinate_plans").exists():
+    # Each app's permissions are created by its own post_migrate; every capability exists
+    # once the last app's signal has run.
+    with_models = [c for c in apps.get_app_configs() if c.models_module is not None]
+    if sender is with_models[-1]:
         sync_role_groups()
 
 
@@ -93,6 +94,12 @@ def roles_of(user) -> frozenset[str]:
 
 def has_role(user, role: str) -> bool:
     return role in roles_of(user)
+
+
+def has_capability(user, dotted: str) -> bool:
+    """Whether one of the user's roles carries the capability. Unlike user.has_perm, being
+    a superuser does not count: no role, administrator included, sees case content."""
+    return any(dotted in CAPABILITIES.get(role, ()) for role in roles_of(user))
 
 
 def requires_mfa(user) -> bool:

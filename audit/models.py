@@ -43,6 +43,9 @@ class AuditEvent(models.Model):
     action = models.CharField(_("action"), max_length=80, db_index=True)
     target_type = models.CharField(_("target type"), max_length=80, blank=True)
     target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    # The person whose data the target holds (a cases.Person uuid), so that a person's
+    # disclosure log is one indexed lookup; empty for records about no one.
+    subject = models.CharField(_("person concerned"), max_length=64, blank=True)
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     reason = models.TextField(_("reason"), blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True, db_index=True)
@@ -55,7 +58,14 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target_idx")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="audit_target_idx"),
+            models.Index(
+                fields=["subject", "-at"],
+                name="audit_subject_idx",
+                condition=~models.Q(subject=""),
+            ),
+        ]
         permissions = [("view_audit_log", "Can search and export the audit log")]
 
     def __str__(self) -> str:

@@ -39,24 +39,52 @@ def record(
     changes: dict[str, Any] | None = None,
     reason: str = "",
     via: str = "",
+    subject: Any = "",
 ) -> AuditEvent:
-    """Append one audit event. Request id and IP come from the current request, if any."""
-    ctx = request_context.current()
+    """Append one audit event. Request id and IP come from the current request, if any.
+    `subject` is the person whose data was read or written (their uuid), if any."""
     target_type, target_id = _target(target)
+    event = _event(action, actor, target_type, target_id, reason, via, subject)
+    event.changes = {k: [_plain(v) for v in pair] for k, pair in (changes or {}).items()}
+    event.save(force_insert=True)
+    return event
+
+
+def _event(action, actor, target_type, target_id, reason, via, subject) -> AuditEvent:
+    ctx = request_context.current()
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor if authenticated else None,
         actor_label=actor.email if authenticated else "",
         organisation_id=getattr(actor, "organisation_id", None) if authenticated else None,
         action=action,
         target_type=target_type,
-        target_id=target_id,
-        changes={k: [_plain(v) for v in pair] for k, pair in (changes or {}).items()},
+        target_id=str(target_id),
+        subject=str(subject or ""),
         reason=reason,
         request_id=ctx.request_id if ctx else "",
         ip=ctx.ip if ctx else None,
         via=via,
     )
+
+
+def record_person_reads(
+    action: str,
+    *,
+    actor,
+    target_type: str,
+    rows: Iterable[tuple[Any, Any]],
+    reason: str = "",
+    via: str = "",
+) -> int:
+    """One event per (target id, person) a list or search showed, in one INSERT, so that
+    each person's disclosure log says in which lists they appeared."""
+    events = [
+        _event(action, actor, target_type, target_id, reason, via, subject)
+        for target_id, subject in rows
+    ]
+    AuditEvent.objects.bulk_create(events)
+    return len(events)
 
 
 def record_reads(

@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from cases.api import router as cases_router
 from network.api import router as network_router
 from plans.api import router as plans_router
 from plans.services import ConflictError
@@ -25,6 +26,7 @@ api = NinjaAPI(
 api.add_router("/", plans_router)
 api.add_router("/", network_router)
 api.add_router("/", platforms_router)
+api.add_router("/cases/", cases_router)
 
 
 def _messages(error: ValidationError) -> dict[str, list[str]]:

@@ -39,6 +39,11 @@ FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
 
 if not DEBUG and not TESTING and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured("SECRET_KEY must be set to a long random value when DEBUG is off.")
+if not DEBUG and not TESTING and not FIELD_ENCRYPTION_KEY:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEY must hold one or more Fernet keys when DEBUG is off "
+        "(see README, Production)."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -66,6 +71,7 @@ INSTALLED_APPS = [
     "audit",
     "plans",
     "platforms",
+    "cases",
 ]
 
 MIDDLEWARE = [

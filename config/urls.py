@@ -15,6 +15,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("directory/", include("network.urls")),
     path("platforms/", include("platforms.urls")),
+    path("cases/", include("cases.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import roles_of
 from audit.access import can_view_audit_log
+from cases.access import is_dpo, receives_referrals, works_cases
 from network.access import can_coordinate_network
 
 
@@ -19,6 +20,12 @@ def navigation(request):
     if user.is_authenticated:
         if user.has_perm("plans.report_progress") or user.has_perm("plans.coordinate_plans"):
             entries.append((reverse("plans:my_work"), _("My work")))
+        if works_cases(user):
+            entries.append((reverse("cases:files"), _("Cases")))
+        if receives_referrals(user):
+            entries.append((reverse("cases:referrals"), _("Referrals")))
+        if is_dpo(user):
+            entries.append((reverse("cases:disclosure_search"), _("Disclosure logs")))
         if can_coordinate_network(user):
             entries.append((reverse("network:coverage"), _("Coverage")))
         if can_view_audit_log(user):

@@ -10,6 +10,9 @@
 
 A platform outside the user's sight is a 404, and so are its meetings; a platform in sight
 that the user may not manage is a 403 on the management pages.
+
+A calendar feed token stands for its user: the feed shows the meetings that user sees,
+while the account is active (and, if its role needs one, has a second factor).
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from accounts.middleware import has_second_factor
+from accounts.roles import requires_mfa
 from network.access import can_coordinate_network, require, visible_organisations
-from platforms.models import Meeting, Membership, Platform
+from platforms.models import ActionItem, CalendarFeed, Meeting, Membership, Platform
 
 __all__ = ["require"]
 
@@ -96,6 +101,41 @@ def get_meeting_for_user(user, meeting_uuid) -> Meeting:
     if meeting is None:
         raise Http404
     return meeting
+
+
+def get_membership_of_platform(platform: Platform, membership_id: int) -> Membership:
+    """A membership (current or ended) of this platform; 404 for another platform's."""
+    membership = (
+        Membership.objects.filter(platform=platform, pk=membership_id)
+        .select_related("organisation", "post__holder")
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def get_action_of_meeting(meeting: Meeting, action_id: int) -> ActionItem:
+    """An action item of this meeting; 404 for another meeting's."""
+    action = meeting.actions.select_related("owner").filter(pk=action_id).first()
+    if action is None:
+        raise Http404
+    return action
+
+
+def get_feed_user(token: str):
+    """The user a calendar feed token stands for; 404 for an unknown token, an inactive
+    account, or one whose role needs a second factor it lacks (as for API tokens)."""
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(token=token, user__is_active=True)
+        .first()
+    )
+    if feed is None:
+        raise Http404
+    if requires_mfa(feed.user) and not has_second_factor(feed.user):
+        raise Http404
+    return feed.user
 
 
 def can_create_platform(user) -> bool:

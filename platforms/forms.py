@@ -10,14 +10,25 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import TranslatedForm
 from core.widgets import FastSelect
 from network.models import Organisation, Post
-from platforms.models import MeetingStatus, MembershipRole, Platform, PlatformKind
+from platforms.models import Meeting, MeetingStatus, MembershipRole, Platform, PlatformKind
 
 PLATFORM_FIELDS = ("kind", "municipality", "is_public")
 # the first path segments of the app's own pages, which a key would shadow
-RESERVED_KEYS = {"new", "meetings"}
+RESERVED_KEYS = {"new", "meetings", "calendar"}
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+MEETING_YEARS = (2000, 2100)
+
+
+def plausible_meeting_time(moment) -> None:
+    """A meeting between 2000 and 2100: also keeps a time of year 1 or 9999 in another
+    time zone from overflowing when it is stored in UTC."""
+    if not MEETING_YEARS[0] <= moment.year <= MEETING_YEARS[1]:
+        raise forms.ValidationError(
+            _("Give a date between %(first)d and %(last)d."),
+            params={"first": MEETING_YEARS[0], "last": MEETING_YEARS[1]},
+        )
 
 
 def organisation_choices(queryset=None) -> list[tuple[str, str]]:
@@ -141,10 +152,16 @@ class EndMembershipForm(forms.Form):
 
 class MeetingForm(TranslatedForm):
     starts_at = forms.DateTimeField(
-        label=_("Starts at"), widget=DATETIME, input_formats=DATETIME_FORMATS
+        label=_("Starts at"),
+        widget=DATETIME,
+        input_formats=DATETIME_FORMATS,
+        validators=[plausible_meeting_time],
     )
     ends_at = forms.DateTimeField(
-        label=_("Ends at"), widget=DATETIME, input_formats=DATETIME_FORMATS
+        label=_("Ends at"),
+        widget=DATETIME,
+        input_formats=DATETIME_FORMATS,
+        validators=[plausible_meeting_time],
     )
     location = forms.CharField(label=_("Location"), required=False, max_length=200)
     agenda = forms.CharField(
@@ -155,10 +172,12 @@ class MeetingForm(TranslatedForm):
         help_text=_("One item per line, in order."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, with_agenda: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_translated("title", _("Title"), required_one=True, max_length=300)
         self.order_fields([f for f in self.fields if f.startswith("title_")])
+        if not with_agenda:  # editing: the agenda items have their own rows (AgendaFormSet)
+            del self.fields["agenda"]
 
     def clean_agenda(self) -> list[dict[str, str]]:
         lines = [line.strip() for line in self.cleaned_data.get("agenda", "").splitlines()]
@@ -178,6 +197,64 @@ class MeetingForm(TranslatedForm):
         data = {field: self.cleaned_data[field] for field in ("starts_at", "ends_at", "location")}
         data["title"] = self.translations("title")
         return data
+
+    @classmethod
+    def initial_from(cls, meeting: Meeting) -> dict:
+        return {
+            "starts_at": meeting.starts_at,
+            "ends_at": meeting.ends_at,
+            "location": meeting.location,
+            **cls.initial_for("title", meeting.title),
+        }
+
+
+class AgendaItemForm(forms.Form):
+    """One row of the agenda; a row left without a title is dropped."""
+
+    title = forms.CharField(label=_("Agenda item"), required=False, max_length=300)
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("notes") and not data.get("title") and not data.get("DELETE"):
+            raise forms.ValidationError(_("Give the agenda item a title."))
+        return data
+
+
+MAX_AGENDA_ITEMS = 50
+AgendaFormSet = forms.formset_factory(
+    AgendaItemForm,
+    extra=3,
+    can_order=True,
+    can_delete=True,
+    max_num=MAX_AGENDA_ITEMS,
+    validate_max=True,
+)
+
+
+def agenda_from(formset) -> list[dict[str, str]]:
+    """The agenda of a valid AgendaFormSet: the rows with a title, by their order number
+    (rows without one keep their place at the end), removed rows left out."""
+    return [
+        {"title": row.cleaned_data["title"], "notes": row.cleaned_data["notes"]}
+        for row in formset.ordered_forms
+        if row.cleaned_data.get("title")
+    ]
+
+
+def agenda_rows(items: list[dict[str, str]], prefix: str = "agenda") -> dict[str, object]:
+    """AgendaFormSet data for a list of {"title", "notes"} in order (for the API)."""
+    rows: dict[str, object] = {f"{prefix}-TOTAL_FORMS": len(items), f"{prefix}-INITIAL_FORMS": 0}
+    for index, item in enumerate(items):
+        rows[f"{prefix}-{index}-title"] = item.get("title", "")
+        rows[f"{prefix}-{index}-notes"] = item.get("notes", "")
+        rows[f"{prefix}-{index}-ORDER"] = index + 1
+    return rows
 
 
 class MinutesForm(forms.Form):

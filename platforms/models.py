@@ -6,8 +6,10 @@ are a separate matter.
 """
 
 import datetime
+import secrets
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -159,6 +161,11 @@ class Meeting(models.Model):
     def display_title(self) -> str:
         return i18n.pick(self.title) or str(self.platform)
 
+    def is_open_for_changes(self) -> bool:
+        """Title, time, place and agenda change only before the meeting; afterwards the
+        minutes, decisions and actions record what happened."""
+        return self.status == MeetingStatus.PLANNED and self.starts_at > timezone.now()
+
 
 class AgendaItem(models.Model):
     """One point of a meeting's agenda, in order."""
@@ -221,3 +228,29 @@ class ActionItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CalendarFeed(models.Model):
+    """A user's secret address for a calendar app to subscribe to the meetings of their
+    platforms without a session. The token is stored as is, not hashed, so that its owner
+    can see the address again; it opens only meeting titles, times, places and agendas the
+    database holds anyway. A new token replaces the old one, whose address stops working."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="platform_calendar_feed",
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%Y-%m-%d})"
+
+    @staticmethod
+    def generate_token() -> str:
+        return secrets.token_urlsafe(32)

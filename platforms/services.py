@@ -11,13 +11,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from audit.services import record, save_changes
+from audit.services import diff, record, save_changes
 from core import i18n
 from network.models import Organisation, Post
 from platforms.models import (
     ActionItem,
     AgendaItem,
+    CalendarFeed,
     Decision,
     Meeting,
     Membership,
@@ -29,6 +31,11 @@ from platforms.models import (
 def _check_platform(data: dict[str, Any]) -> None:
     if data.get("kind") == PlatformKind.LIVC_R and data.get("is_public"):
         raise ValidationError({"is_public": [_("An LIVC-R is never public.")]})
+
+
+MEETING_CLOSED = gettext_lazy(
+    "A meeting can be changed only while it is planned and before it starts."
+)
 
 
 def create_platform(data: dict[str, Any], *, acting_user) -> Platform:
@@ -158,6 +165,45 @@ def schedule_meeting(
     return meeting
 
 
+def update_meeting(
+    meeting: Meeting, data: dict[str, Any], agenda: list[dict[str, str]], *, acting_user
+) -> Meeting:
+    """Change a planned meeting before it starts: title, times, location, and its agenda,
+    replaced by `agenda` (a list of {"title", "notes"}, in order). One audit row holds
+    every changed field, the agenda's items before and after included."""
+    if not meeting.is_open_for_changes():
+        raise ValidationError(str(MEETING_CLOSED))
+    if data["ends_at"] <= data["starts_at"]:
+        raise ValidationError({"ends_at": [_("The meeting must end after it starts.")]})
+    values = {
+        "title": i18n.clean_translations(data["title"]),
+        "starts_at": data["starts_at"],
+        "ends_at": data["ends_at"],
+        "location": data.get("location", ""),
+    }
+    new_agenda = [{"title": item["title"], "notes": item.get("notes", "")} for item in agenda]
+    with transaction.atomic():
+        old_agenda = [
+            {"title": item.title, "notes": item.notes} for item in meeting.agenda_items.all()
+        ]
+        changes = diff(meeting, values)
+        if old_agenda != new_agenda:
+            changes["agenda"] = [old_agenda, new_agenda]
+        if not changes:
+            return meeting
+        for field in values:
+            setattr(meeting, field, values[field])
+        meeting.save()  # also when only the agenda changed: calendars see a new DTSTAMP
+        if "agenda" in changes:
+            meeting.agenda_items.all().delete()
+            AgendaItem.objects.bulk_create(
+                AgendaItem(meeting=meeting, position=position, **item)
+                for position, item in enumerate(new_agenda, start=1)
+            )
+        record("meeting.updated", actor=acting_user, target=meeting, changes=changes)
+    return meeting
+
+
 def record_minutes(
     meeting: Meeting, *, minutes: str, status: str, approved: bool, acting_user
 ) -> Meeting:
@@ -230,3 +276,33 @@ def mark_action_done(action: ActionItem, done_on: datetime.date, *, acting_user)
             changes={"action": [action.pk, action.pk], "done_on": [None, done_on]},
         )
     return action
+
+
+def renew_calendar_feed(user, *, acting_user) -> CalendarFeed:
+    """Give the user a calendar feed with a new secret token; the address with the previous
+    token stops working at once. The audit row never holds the token."""
+    with transaction.atomic():
+        # get_or_create: a double click on "create" must not fail on the one-feed rule
+        feed, created = CalendarFeed.objects.get_or_create(
+            user=user, defaults={"token": CalendarFeed.generate_token()}
+        )
+        if created:
+            record(
+                "calendar_feed.created",
+                actor=acting_user,
+                target=feed,
+                changes={"user": [None, user.pk]},
+            )
+            return feed
+        feed = CalendarFeed.objects.select_for_update().get(pk=feed.pk)
+        previous = feed.created_at
+        feed.token = CalendarFeed.generate_token()
+        feed.created_at = timezone.now()
+        feed.save(update_fields=["token", "created_at"])
+        record(
+            "calendar_feed.renewed",
+            actor=acting_user,
+            target=feed,
+            changes={"created_at": [previous, feed.created_at]},
+        )
+    return feed

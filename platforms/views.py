@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,17 +20,21 @@ from platforms import access, ical, services
 from platforms.forms import (
     ActionDoneForm,
     ActionForm,
+    AgendaFormSet,
     DecisionForm,
     EndMembershipForm,
     MeetingForm,
     MembershipForm,
     MinutesForm,
     PlatformForm,
+    agenda_from,
 )
-from platforms.models import ROLE_ORDER, ActionItem, Meeting, MeetingStatus, Membership
+from platforms.models import ROLE_ORDER, ActionItem, CalendarFeed, Meeting, MeetingStatus
 
 UPCOMING = 10
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
+# the personal feed leaves out meetings that ended longer ago than this
+FEED_HISTORY = datetime.timedelta(days=365)
 
 
 def platform_list(request):
@@ -137,13 +144,7 @@ def member_add(request, key):
 def member_end(request, key, membership_id):
     platform = access.get_platform_for_user(request.user, key)
     access.require(access.can_manage_platform(request.user, platform))
-    membership = (
-        Membership.objects.filter(platform=platform, pk=membership_id)
-        .select_related("organisation")
-        .first()
-    )
-    if membership is None:
-        raise Http404
+    membership = access.get_membership_of_platform(platform, membership_id)
     form = EndMembershipForm(request.POST or None, initial={"ends_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -194,6 +195,36 @@ def _managed_meeting(request, meeting_uuid) -> Meeting:
 
 
 @login_required
+def meeting_edit(request, meeting_uuid):
+    """Title, time, place and the agenda's items (title, notes, order), before the
+    meeting only."""
+    meeting = _managed_meeting(request, meeting_uuid)
+    if not meeting.is_open_for_changes():
+        messages.error(request, services.MEETING_CLOSED)
+        return redirect("platforms:meeting", meeting_uuid=meeting.uuid)
+    form = MeetingForm(
+        request.POST or None, initial=MeetingForm.initial_from(meeting), with_agenda=False
+    )
+    agenda = AgendaFormSet(
+        request.POST or None,
+        prefix="agenda",
+        initial=[{"title": i.title, "notes": i.notes} for i in meeting.agenda_items.all()],
+    )
+    if request.method == "POST" and form.is_valid() and agenda.is_valid():
+        try:
+            services.update_meeting(
+                meeting, form.meeting_data(), agenda_from(agenda), acting_user=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The meeting is saved."))
+            return redirect("platforms:meeting", meeting_uuid=meeting.uuid)
+    context = {"form": form, "agenda": agenda, "meeting": meeting, "platform": meeting.platform}
+    return render(request, "platforms/meeting_edit.html", context)
+
+
+@login_required
 def meeting_minutes(request, meeting_uuid):
     meeting = _managed_meeting(request, meeting_uuid)
     initial = {
@@ -237,9 +268,7 @@ def action_add(request, meeting_uuid):
 @require_POST
 def action_done(request, meeting_uuid, action_id):
     meeting = _managed_meeting(request, meeting_uuid)
-    action = meeting.actions.filter(pk=action_id).first()
-    if action is None:
-        raise Http404
+    action = access.get_action_of_meeting(meeting, action_id)
     form = ActionDoneForm(request.POST)
     if form.is_valid():
         services.mark_action_done(action, form.cleaned_data["done_on"], acting_user=request.user)
@@ -260,6 +289,49 @@ def meeting_ics(request, meeting_uuid):
     meeting = access.get_meeting_for_user(request.user, meeting_uuid)
     event = (meeting, ical.summary_of(meeting), ical.description_of(meeting))
     return _calendar_response([event], "", f"meeting-{meeting.uuid}.ics")
+
+
+@login_required
+def calendar_subscription(request):
+    """The user's own calendar feed: its address, and a button that makes a new one (the
+    old address stops working)."""
+    if request.method == "POST":
+        services.renew_calendar_feed(request.user, acting_user=request.user)
+        messages.success(
+            request, _("Your calendar address is new; the previous one no longer works.")
+        )
+        return redirect("platforms:calendar_subscription")
+    feed = CalendarFeed.objects.filter(user=request.user).first()
+    url = (
+        request.build_absolute_uri(reverse("platforms:calendar_feed", args=[feed.token]))
+        if feed
+        else ""
+    )
+    response = render(
+        request, "platforms/calendar_subscription.html", {"feed": feed, "feed_url": url}
+    )
+    response["Cache-Control"] = "private, no-store"  # the page shows a secret address
+    return response
+
+
+def calendar_feed(request, token):
+    """The meetings of every platform the token's user sees inside, for a calendar app to
+    subscribe to without a session; an unknown token is a 404."""
+    user = access.get_feed_user(token)
+    since = timezone.now() - FEED_HISTORY
+    meetings = (
+        access.visible_meetings(user)
+        .filter(ends_at__gte=since)
+        .select_related("platform")
+        .prefetch_related("agenda_items")
+    )
+    # in the language the user chose, as the pages would be (there is no session here)
+    with translation.override(user.language or translation.get_language()):
+        events = [(m, ical.summary_of(m), ical.description_of(m)) for m in meetings]
+        body = ical.calendar(events, _("Meetings of my platforms"))
+    response = HttpResponse(body, content_type=CALENDAR_TYPE)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def platform_calendar(request, key):

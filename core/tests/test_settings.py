@@ -8,6 +8,7 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "x" * 20 + "-production-secret-with-enough-entropy-0123456789",
     "ALLOWED_HOSTS": "synergie.example.be",
+    "FIELD_ENCRYPTION_KEY": "cHJvZHVjdGlvbi10ZXN0LWtleS0zMi1ieXRlcy1sb24=",
     "DATABASE_URL": "postgres://synergie@127.0.0.1:5432/synergie",
 }
 
@@ -20,6 +21,7 @@ def run(args, env):
         not in (
             "DEBUG",
             "SECRET_KEY",
+            "FIELD_ENCRYPTION_KEY",
             "SYNERGIE_TESTING",
             "DATABASE_URL",
             "DJANGO_ALLOW_ASYNC_UNSAFE",

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from accounts.roles import PERSONAL_DATA_ROLES, Role, sync_role_groups
+from cases.demo import ensure_organisations, load_cases
 from network.demo import load_directory, load_posts, load_protocol
 from plans import services as plan_services
 from plans.importer import load_plan_document
@@ -50,6 +51,19 @@ DEMO_USERS = [
     ("trainer@demo.synergie.test", "Olivier Vorming", "VVSG", Role.TRAINER),
     ("dpo@demo.synergie.test", "Paula Privacy", "KB", Role.DPO),
     ("editor@demo.synergie.test", "Quentin Annuaire", "namur-cohesion", Role.DIRECTORY_EDITOR),
+    (
+        "school@demo.synergie.test",
+        "Sofie Enseignante",
+        "ecole-confluent",
+        Role.PARTNER_PROFESSIONAL,
+    ),
+    (
+        "justice@demo.synergie.test",
+        "Tom Justice",
+        "maison-justice-namur",
+        Role.PARTNER_PROFESSIONAL,
+    ),
+    ("dpo.namur@demo.synergie.test", "Régine Vie-Privée", "namur", Role.DPO),
 ]
 
 DEMO_INDICATORS = {
@@ -94,6 +108,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             plan = load_plan_document(json.loads(DEMO_PLAN.read_text(encoding="utf-8")))
             load_directory()
+            ensure_organisations()
             users = {
                 email: self._user(email, name, org, role) for email, name, org, role in DEMO_USERS
             }
@@ -101,6 +116,7 @@ class Command(BaseCommand):
             load_posts()
             load_platforms()
             load_protocol()
+            load_cases()
         self._sample_round(plan, users)
         self._print_logins()
 
