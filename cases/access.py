@@ -232,8 +232,9 @@ def get_contribution_for_user(user, file: CaseFile, contribution_uuid) -> Contri
     return contribution
 
 
-def can_withdraw(user, contribution: Contribution) -> bool:
-    return contribution.author_id == user.pk and contribution.withdrawn_at is None
+def can_withdraw(user, file: CaseFile, contribution: Contribution) -> bool:
+    """Its author, while on the team (a break-glass reader writes nothing)."""
+    return on_team(file) and contribution.author_id == user.pk and contribution.withdrawn_at is None
 
 
 # --- Referrals to services ---------------------------------------------------------------
@@ -331,7 +332,46 @@ def disclosure_events(user, person: Person) -> QuerySet[AuditEvent]:
     )
 
 
+def break_glass_file(user, handle: str) -> CaseFile | None:
+    """The file break-glass may open for the user: their organisation's file on the person
+    with this handle, one they are not on the team of. Otherwise None, the same whether the
+    handle is unknown, held elsewhere or already the user's case, and the refusal recorded
+    (naming the person when the handle exists)."""
+    handle = handle.strip().upper()
+    file = (
+        CaseFile.objects.select_related("person", "manager")
+        .filter(person__handle=handle, organisation_id=user.organisation_id)
+        .exclude(team__user=user)
+        .first()
+    )
+    if file is None:
+        person_uuid = Person.objects.filter(handle=handle).values_list("uuid", flat=True)
+        record(
+            "case.break_glass.refused",
+            actor=user,
+            target=("cases.casefile", ""),
+            subject=person_uuid.first() or "",
+        )
+    return file
+
+
 def break_glass_to_review(user) -> QuerySet[BreakGlass]:
     if not is_dpo(user):
         return BreakGlass.objects.none()
     return BreakGlass.objects.filter(file__organisation_id=user.organisation_id)
+
+
+def get_break_glass_for_dpo(user, grant_uuid, action: str) -> BreakGlass:
+    """A break-glass use of the DPO's organisation, for review; 403 for anyone else."""
+    if not is_dpo(user):
+        raise PermissionDenied
+    grant = (
+        break_glass_to_review(user)
+        .select_related("user", "file__person", "reviewed_by")
+        .filter(uuid=grant_uuid)
+        .first()
+    )
+    if grant is None:
+        raise Http404
+    record(action, actor=user, target=grant, subject=grant.file.person.uuid)
+    return grant

@@ -1,6 +1,7 @@
-"""Cases in the API: a user's case files and everything the pages do with them — journal,
-evaluations, guidance plans, judges' conditions, the shared file, referral intake,
-closed-loop referrals to services — and the DPO's disclosure log of a person.
+"""Cases in the API: a user's case files and everything the pages do with them — team,
+timeline, journal, evaluations, guidance plans, judges' conditions, documents, the shared
+file, referral intake, closed-loop referrals to services, handovers, break-glass — and the
+DPO's disclosure log of a person and review of break-glass uses.
 
 Through the same access functions, forms and services as the pages: a file outside the
 user's cases is a 404 (and the attempt is audited as "case.file.denied"), a file in sight
@@ -11,21 +12,25 @@ config/api.py); a stale `version` is a 409 carrying the current one. Nothing is 
 Every read writes its audit row: loading a file records the endpoint's action
 ("case.file.viewed", "case.journal.listed"…, or "case.file.accessed" when the file is only
 loaded to act on it, the act itself being recorded by the service); a list records one
-row per person it returned. Revealing a national number and exporting a file need a
-current TOTP code in the X-Synergie-OTP header (step-up).
+row per person it returned. Revealing a national number, exporting a file and break-glass
+need a current TOTP code in the X-Synergie-OTP header (step-up).
 """
 
 import datetime
-from typing import Any
+import re
+from typing import Any, cast
 from uuid import UUID
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.datastructures import MultiValueDict
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import CursorPagination, paginate
 
 from accounts.stepup import OTP_HEADER, otp_valid
@@ -34,6 +39,8 @@ from cases import access, services
 from cases.forms import (
     SPHERE_PARTS,
     AnswerForm,
+    AttachmentForm,
+    BreakGlassForm,
     CaseFilterForm,
     CloseForm,
     ConditionCheckForm,
@@ -44,30 +51,40 @@ from cases.forms import (
     EvaluationForm,
     FileForm,
     GoalFormSet,
+    HandoverDecisionForm,
+    HandoverForm,
     PlanForm,
     ReferralDecision,
     ReferralForm,
+    ReviewForm,
     ServiceReferralForm,
+    TeamForm,
     WithdrawForm,
     goals_from,
+    receiving_organisations,
 )
 from cases.models import (
     OPEN_PROGRESS,
     OPEN_SERVICE_REFERRAL,
+    Attachment,
     CaseFile,
     Condition,
     ConditionCheck,
     Contribution,
     Goal,
     GuidancePlan,
+    Handover,
     JournalEntry,
+    LegalBasis,
     PlanStatus,
     ReferralStatus,
     ServiceReferral,
     ServiceReferralStatus,
     Sphere,
     TeamMember,
+    TeamRole,
 )
+from cases.timeline import TIMELINE_KINDS, TIMELINE_LIMIT, file_timeline
 from core.api import AUTHENTICATED, require_write
 from core.encryption import blind_token, normalise
 from core.forms import raise_form_errors
@@ -118,6 +135,7 @@ class PersonOut(Schema):
 
 
 class TeamMemberOut(Schema):
+    user_id: int = Field(..., description="The colleague's user id")
     name: str
     email: str
     role: str = Field(..., description="manager or member")
@@ -518,6 +536,7 @@ class SentReferralOut(Schema):
 
     id: UUID
     handle: str
+    minor: bool
     organisation: str
     received_on: datetime.date
     urgency: str
@@ -530,6 +549,10 @@ class SentReferralOut(Schema):
     @staticmethod
     def resolve_handle(obj):
         return obj.person.handle
+
+    @staticmethod
+    def resolve_minor(obj):
+        return obj.person.is_minor
 
     @staticmethod
     def resolve_organisation(obj):
@@ -670,6 +693,9 @@ class ServiceReferralIn(Schema):
     )
     message: str = ""
     legal_basis: str
+    consent_reference: str = ""
+    consent_expires_on: datetime.date | None = None
+    guardian: str = Field("", description="For a minor: consented, informed or not_involved")
 
 
 class AnswerIn(Schema):
@@ -738,6 +764,189 @@ class DisclosureLogOut(Schema):
     events: list[EventOut] = Field(..., description="Audit rows about the person, newest first")
     next: str | None
     previous: str | None
+
+
+class TeamMemberIn(Schema):
+    user: str = Field(..., description="E-mail of a case worker of the file's organisation")
+
+
+class AttachmentOut(Schema):
+    """A document of a file: its name and size; download it for its content."""
+
+    id: UUID
+    name: str
+    content_type: str
+    size: int = Field(..., description="In bytes")
+    uploaded_by: str
+    uploaded_at: datetime.datetime
+
+    @staticmethod
+    def resolve_id(obj):
+        return obj.uuid
+
+    @staticmethod
+    def resolve_uploaded_by(obj):
+        return _name(obj.uploaded_by)
+
+
+class TimelineFilter(Schema):
+    kind: str | None = Field(
+        None, description="journal, evaluation, plan, sharing, referral or condition"
+    )
+
+
+class TimelineItemOut(Schema):
+    """One item of a file's history, with what the file's page shows of it."""
+
+    type: str = Field(
+        ..., description="journal, evaluation, plan, contribution, referral, condition or check"
+    )
+    kind: str = Field(..., description="The ?kind= it is shown under")
+    id: UUID = Field(..., description="The item's id; for a check, its condition's")
+    on: datetime.date = Field(..., description="Its date in the timeline")
+    at: datetime.datetime | None = Field(None, description="When it was recorded, where known")
+    by: str = Field(..., description="Its author; for a condition, who imposed it")
+    detail: str = Field(
+        "",
+        description="Journal or contribution kind, plan version number, or the service referred to",
+    )
+    text: str = Field("", description="Journal text, diagnosis, text shared, condition, note")
+    status: str = Field("", description="Of a plan, a contribution, a referral; a check's finding")
+    overdue: bool = Field(False, description="A referral awaits its next step after its date")
+
+
+class TimelineOut(Schema):
+    items: list[TimelineItemOut] = Field(..., description="Newest first")
+    truncated: bool = Field(
+        ..., description="A kind had more items than the limit: the oldest are left out"
+    )
+    limit: int = Field(..., description="At most this many items of each kind")
+
+
+class HandoverIn(Schema):
+    to_organisation: str = Field(..., description="Key of an organisation with referral officers")
+    legal_basis: str
+    consent_reference: str = ""
+    consent_expires_on: datetime.date | None = None
+    summary: str = Field(..., description="The only thing the other organisation receives")
+
+
+class HandoverOut(Schema):
+    """A handover as the sending file's team sees it."""
+
+    id: UUID
+    to_organisation: str = Field(..., description="Key of the receiving organisation")
+    legal_basis: str
+    consent_reference: str
+    status: str = Field(..., description="pending, accepted or declined")
+    requested_by: str
+    requested_at: datetime.datetime
+    decided_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_id(obj):
+        return obj.uuid
+
+    @staticmethod
+    def resolve_to_organisation(obj):
+        return obj.to_organisation.key
+
+    @staticmethod
+    def resolve_requested_by(obj):
+        return _name(obj.requested_by)
+
+
+class IncomingHandoverOut(Schema):
+    """A handover to the user's organisation: the summary and its legal basis, no file."""
+
+    id: UUID
+    person: PersonRefOut
+    from_organisation: str = Field(..., description="Key of the organisation handing over")
+    legal_basis: str
+    consent_reference: str
+    summary: str
+    requested_at: datetime.datetime
+    status: str = Field(..., description="pending, accepted or declined")
+    decided_at: datetime.datetime | None
+    file: UUID | None = Field(None, description="Your organisation's file, once accepted")
+
+    @staticmethod
+    def resolve_id(obj):
+        return obj.uuid
+
+    @staticmethod
+    def resolve_person(obj):
+        return obj.file.person
+
+    @staticmethod
+    def resolve_from_organisation(obj):
+        return obj.file.organisation.key
+
+    @staticmethod
+    def resolve_file(obj):
+        return obj.new_file.uuid if obj.new_file_id else None
+
+
+class HandoverDecisionIn(Schema):
+    accept: bool
+    manager: str | None = Field(
+        None, description="E-mail of your organisation's case manager for the file (accept)"
+    )
+
+
+class BreakGlassIn(Schema):
+    handle: str = Field(..., description="Handle of the person, e.g. NAM-2026-0042")
+    reason: str = Field(..., description="The emergency, in a full sentence")
+
+
+class BreakGlassOut(Schema):
+    """A break-glass use: who opened which person's file, why, until when, and its review."""
+
+    id: UUID
+    user: str = Field(..., description="E-mail of who used it")
+    person: PersonRefOut
+    file: UUID
+    reason: str
+    started_at: datetime.datetime
+    expires_at: datetime.datetime
+    active: bool
+    reviewed_by: str | None = Field(None, description="E-mail of the reviewing DPO")
+    reviewed_at: datetime.datetime | None
+    justified: bool | None
+    review_note: str
+
+    @staticmethod
+    def resolve_id(obj):
+        return obj.uuid
+
+    @staticmethod
+    def resolve_user(obj):
+        return obj.user.email
+
+    @staticmethod
+    def resolve_person(obj):
+        return obj.file.person
+
+    @staticmethod
+    def resolve_file(obj):
+        return obj.file.uuid
+
+    @staticmethod
+    def resolve_active(obj):
+        return obj.is_active
+
+    @staticmethod
+    def resolve_reviewed_by(obj):
+        return obj.reviewed_by.email if obj.reviewed_by_id else None
+
+
+class BreakGlassFilter(Schema):
+    reviewed: bool | None = Field(None, description="false: the uses still to review")
+
+
+class BreakGlassReviewIn(Schema):
+    justified: bool
+    note: str = ""
 
 
 # --- Helpers --------------------------------------------------------------------------------
@@ -988,6 +1197,166 @@ def reopen_case_file(request, file_uuid: UUID):
     return services.reopen_file(file, actor=request.auth)
 
 
+# --- Team -------------------------------------------------------------------------------------
+
+
+def _team(file: CaseFile) -> QuerySet[TeamMember]:
+    return file.team.select_related("user").order_by("role", "user__full_name")
+
+
+def _colleague(file: CaseFile, payload: TeamMemberIn):
+    """The case worker of the file's organisation named by e-mail, as the page's form has it."""
+    form = TeamForm({"user": payload.user}, organisation_id=file.organisation_id)
+    _keyed(form, user="email")
+    raise_form_errors(form)
+    return form.cleaned_data["user"]
+
+
+@router.get(
+    "/files/{file_uuid}/team",
+    response=list[TeamMemberOut],
+    auth=AUTHENTICATED,
+    summary="The case team of a file (case manager)",
+)
+def list_case_team(request, file_uuid: UUID):
+    file = _file(request, file_uuid, "case.team.viewed")
+    access.require(access.can_manage_file(request.auth, file))
+    return list(_team(file))
+
+
+@router.post(
+    "/files/{file_uuid}/team",
+    response={201: TeamMemberOut},
+    auth=AUTHENTICATED,
+    summary="Add a case worker of the organisation to the case team (case manager)",
+)
+def add_case_team_member(request, file_uuid: UUID, payload: TeamMemberIn):
+    file = _managed(request, file_uuid)
+    user = _colleague(file, payload)
+    services.add_team_member(file, user, actor=request.auth)
+    return Status(201, _team(file).get(user=user))
+
+
+@router.delete(
+    "/files/{file_uuid}/team/{member}",
+    response={204: None},
+    auth=AUTHENTICATED,
+    summary="Take a colleague, by e-mail or user id, off the case team (case manager)",
+)
+def remove_case_team_member(request, file_uuid: UUID, member: str):
+    file = _managed(request, file_uuid)
+    if re.fullmatch(r"[0-9]{1,18}", member):
+        seat = _team(file).filter(user_id=int(member)).first()
+    else:
+        seat = _team(file).filter(user__email__iexact=member).first()
+    if seat is None:
+        raise Http404
+    services.remove_team_member(file, seat.user, actor=request.auth)
+    return Status(204, None)
+
+
+@router.post(
+    "/files/{file_uuid}/manager",
+    response=FileOut,
+    auth=AUTHENTICATED,
+    summary="Make a case worker of the organisation the case manager (case manager)",
+)
+def change_case_manager(request, file_uuid: UUID, payload: TeamMemberIn):
+    file = _managed(request, file_uuid)
+    user = _colleague(file, payload)
+    updated = _file_out(services.change_manager(file, user, actor=request.auth), file)
+    # the former case manager stays on the team as a member
+    role = TeamRole.MANAGER if user.pk == request.auth.pk else TeamRole.MEMBER
+    updated.my_role = role  # type: ignore[attr-defined]
+    return updated
+
+
+# --- Timeline -----------------------------------------------------------------------------------
+
+
+class _KindFilterForm(forms.Form):
+    """Validates the timeline's ?kind= in the user's language."""
+
+    kind = forms.ChoiceField(required=False, choices=[("", ""), *TIMELINE_KINDS.items()])
+
+
+def _contribution_status(contribution: Contribution) -> str:
+    if contribution.withdrawn_at:
+        return "withdrawn"
+    return "active" if contribution.is_active else "expired"
+
+
+# What the API tells of each type of timeline item (the file's page shows the same).
+_TIMELINE_ROWS = {
+    "journal": lambda e: {
+        "id": e.uuid,
+        "at": e.created_at,
+        "by": _name(e.author),
+        "detail": e.kind,
+        "text": e.text,
+    },
+    "evaluation": lambda e: {
+        "id": e.uuid,
+        "at": e.signed_at,
+        "by": _name(e.author),
+        "text": e.summary,
+    },
+    "plan": lambda p: {
+        "id": p.uuid,
+        "at": p.approved_at or p.created_at,
+        "by": _name(p.approved_by or p.created_by),
+        "detail": str(p.number),
+        "status": p.status,
+    },
+    "contribution": lambda c: {
+        "id": c.uuid,
+        "at": c.created_at,
+        "by": _name(c.author),
+        "detail": c.kind,
+        "text": c.text,
+        "status": _contribution_status(c),
+    },
+    "referral": lambda r: {
+        "id": r.uuid,
+        "at": r.sent_at,
+        "by": _name(r.sent_by),
+        "detail": str(r.service),
+        "status": r.status,
+        "overdue": r.is_overdue,
+    },
+    "condition": lambda c: {"id": c.uuid, "by": c.imposed_by, "text": c.text},
+    "check": lambda c: {
+        "id": c.condition.uuid,
+        "by": _name(c.author),
+        "text": c.note,
+        "status": c.compliance,
+    },
+}
+
+
+@router.get(
+    "/files/{file_uuid}/timeline",
+    response=TimelineOut,
+    auth=AUTHENTICATED,
+    summary="A file's history, newest first: everything, or one kind (?kind=)",
+)
+def get_timeline(request, file_uuid: UUID, filters: Query[TimelineFilter]):
+    form = _KindFilterForm({"kind": filters.kind or ""})
+    raise_form_errors(form)
+    file = _file(request, file_uuid, "case.timeline.viewed")
+    items, truncated = file_timeline(file, form.cleaned_data["kind"])
+    rows = [
+        {
+            "type": item["type"],
+            "kind": item["kind"],
+            "on": item["key"][0],
+            **_TIMELINE_ROWS[item["type"]](item["obj"]),
+        }
+        for item in items
+    ]
+    return {"items": rows, "truncated": truncated, "limit": TIMELINE_LIMIT}
+
+
 # --- Journal ----------------------------------------------------------------------------------
 
 
@@ -1141,7 +1510,7 @@ def put_draft_plan(request, file_uuid: UUID, payload: GuidancePlanIn):
     draft = services.draft_plan(file, actor=request.auth)
     draft.file = file
     # once a draft exists, whoever saves it must say which version they read (0 never is)
-    expected = (payload.version or 0) if had_draft else None
+    expected = (payload.version or 0) if had_draft else draft.version
     header = {k: form.cleaned_data[k] for k in ("phase", "context", "review_on")}
     try:
         services.save_plan(draft, header, goals, actor=request.auth, expected_version=expected)
@@ -1154,19 +1523,30 @@ def put_draft_plan(request, file_uuid: UUID, payload: GuidancePlanIn):
     return _plans(file).get(pk=draft.pk)
 
 
+class ApproveIn(Schema):
+    version: int = Field(..., description="The version of the draft that was read")
+
+
 @router.post(
     "/files/{file_uuid}/plans/{plan_uuid}/approve",
-    response=GuidancePlanOut,
+    response={200: GuidancePlanOut, 409: GuidancePlanConflictOut},
     auth=AUTHENTICATED,
     summary="Approve the draft plan; the file takes its phase, context and review (manager)",
 )
-def approve_guidance_plan(request, file_uuid: UUID, plan_uuid: UUID):
+def approve_guidance_plan(request, file_uuid: UUID, plan_uuid: UUID, payload: ApproveIn):
     require_write(request)
     plan = access.get_child_for_user(
         request.auth, GuidancePlan, file_uuid, plan_uuid, "case.plan.viewed"
     )
     access.require(access.can_manage_file(request.auth, plan.file))
-    services.approve_plan(plan, actor=request.auth)
+    try:
+        services.approve_plan(plan, actor=request.auth, expected_version=payload.version)
+    except services.EditConflict as conflict:
+        current = _plans(plan.file).get(pk=conflict.current.pk)
+        return Status(
+            409,
+            {"detail": _conflict_detail(), "current_version": current.version, "current": current},
+        )
     return _plans(plan.file).get(pk=plan.pk)
 
 
@@ -1228,6 +1608,64 @@ def create_condition_check(request, file_uuid: UUID, condition_uuid: UUID, paylo
     return Status(201, _conditions(condition.file).get(pk=condition.pk))
 
 
+# --- Documents ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/files/{file_uuid}/attachments",
+    response=list[AttachmentOut],
+    auth=AUTHENTICATED,
+    summary="The documents of a file: names and sizes",
+)
+def list_attachments(request, file_uuid: UUID):
+    file = _file(request, file_uuid, "case.attachment.listed")
+    return list(file.attachments.select_related("uploaded_by").order_by("-uploaded_at", "-id"))
+
+
+@router.post(
+    "/files/{file_uuid}/attachments",
+    response={201: AttachmentOut},
+    auth=AUTHENTICATED,
+    summary="Add a document, stored encrypted: multipart field `upload`, 10 MB at most (the team)",
+)
+def create_attachment(request, file_uuid: UUID, upload: File[UploadedFile]):
+    file = _writable(request, file_uuid)
+    form = AttachmentForm(files=MultiValueDict({"upload": [upload]}))
+    raise_form_errors(form)
+    attachment = services.add_attachment(file, form.cleaned_data["upload"], actor=request.auth)
+    return Status(201, attachment)
+
+
+@router.get(
+    "/files/{file_uuid}/attachments/{attachment_uuid}",
+    response={404: ErrorOut},
+    auth=AUTHENTICATED,
+    summary="Download a document, decrypted",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The document, with its content type",
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        }
+    },
+)
+def download_attachment(request, file_uuid: UUID, attachment_uuid: UUID):
+    item = access.get_child_for_user(
+        request.auth, Attachment, file_uuid, attachment_uuid, "case.attachment.downloaded"
+    )
+    try:
+        content = services.attachment_bytes(item)
+    except FileNotFoundError:
+        raise Http404 from None
+    response = HttpResponse(content, content_type=item.content_type or "application/octet-stream")
+    response["Content-Disposition"] = content_disposition_header(True, item.name)
+    add_never_cache_headers(response)
+    return response
+
+
 # --- Shared file ------------------------------------------------------------------------------
 
 
@@ -1275,7 +1713,7 @@ def withdraw_contribution(request, file_uuid: UUID, contribution_uuid: UUID, pay
     require_write(request)
     file = _file(request, file_uuid)
     contribution = access.get_contribution_for_user(request.auth, file, contribution_uuid)
-    access.require(access.can_withdraw(request.auth, contribution))
+    access.require(access.can_withdraw(request.auth, file, contribution))
     form = WithdrawForm(payload.dict())
     raise_form_errors(form)
     services.withdraw_contribution(contribution, form.cleaned_data["reason"], actor=request.auth)
@@ -1341,6 +1779,23 @@ def list_referrals(request, filters: Query[ReferralFilter]):
     status = _status_filter(filters.status, ReferralStatus.choices)
     referrals = access.visible_referrals(request.auth).select_related(*REFERRAL_RELATED)
     return referrals.filter(status=status) if status else referrals
+
+
+@router.get(
+    "/referrals/sent",
+    response=list[SentReferralOut],
+    auth=AUTHENTICATED,
+    summary="The referrals you sent, with their status only",
+)
+@paginate(
+    AuditedCursorPagination,
+    ordering=("-id",),
+    action="case.referral.listed",
+    target_type="cases.referral",
+    person=lambda referral: referral.person.uuid,
+)
+def list_sent_referrals(request):
+    return access.sent_referrals(request.auth).select_related("person", "organisation")
 
 
 @router.get(
@@ -1416,6 +1871,7 @@ def create_service_referral(request, file_uuid: UUID, payload: ServiceReferralIn
         message=data["message"],
         legal_basis=data["legal_basis"],
         actor=request.auth,
+        **form.basis(),
     )
     return Status(201, referral)
 
@@ -1429,6 +1885,24 @@ def create_service_referral(request, file_uuid: UUID, payload: ServiceReferralIn
 def list_service_referrals(request, file_uuid: UUID):
     file = _file(request, file_uuid, "case.service_referral.listed")
     return list(file.service_referrals.select_related("service__organisation", "sent_by"))
+
+
+@router.post(
+    "/files/{file_uuid}/service-referrals/{referral_uuid}/withdraw",
+    response=ServiceReferralOut,
+    auth=AUTHENTICATED,
+    summary="Withdraw a referral to a service while it awaits its next step (the team)",
+)
+def withdraw_service_referral(request, file_uuid: UUID, referral_uuid: UUID):
+    require_write(request)
+    file = _file(request, file_uuid)
+    access.require(access.can_refer(request.auth, file))
+    referral = access.get_sent_referral_for_user(request.auth, file, referral_uuid)
+    referral.file = file
+    services.withdraw_service_referral(referral, actor=request.auth)
+    return file.service_referrals.select_related("service__organisation", "sent_by").get(
+        pk=referral.pk
+    )
 
 
 INCOMING_RELATED = ("service", "file__organisation", "sent_by")
@@ -1507,6 +1981,144 @@ def answer_incoming_referral(request, referral_uuid: UUID, payload: AnswerIn):
     )
 
 
+# --- Handovers ---------------------------------------------------------------------------------
+
+
+HANDOVER_RELATED = ("file__person", "file__organisation", "new_file")
+
+
+@router.post(
+    "/files/{file_uuid}/handover",
+    response={201: HandoverOut},
+    auth=AUTHENTICATED,
+    summary="Hand the follow-up over to another organisation, on a legal basis (case manager)",
+)
+def request_handover(request, file_uuid: UUID, payload: HandoverIn):
+    file = _managed(request, file_uuid)
+    form = HandoverForm({name: _blank(value) for name, value in payload.dict().items()})
+    receiving = cast(forms.ModelChoiceField, form.fields["to_organisation"])
+    receiving.queryset = receiving_organisations().exclude(pk=file.organisation_id)
+    _keyed(form, to_organisation="key")
+    raise_form_errors(form)
+    data = form.cleaned_data
+    expires = data.get("consent_expires_on")
+    if data["legal_basis"] == LegalBasis.CONSENT and expires and expires < timezone.localdate():
+        raise ValidationError({"consent_expires_on": _("This consent has expired.")})
+    handover = services.request_handover(file, form.data_for_service(), actor=request.auth)
+    return Status(201, handover)
+
+
+@router.get(
+    "/handovers",
+    response=list[IncomingHandoverOut],
+    auth=AUTHENTICATED,
+    summary="Handovers awaiting your organisation's decision (its referral officers)",
+)
+@paginate(
+    AuditedCursorPagination,
+    ordering=("-id",),
+    action="case.handover.listed",
+    target_type="cases.handover",
+    person=lambda handover: handover.file.person.uuid,
+)
+def list_incoming_handovers(request):
+    return access.incoming_handovers(request.auth).select_related(*HANDOVER_RELATED)
+
+
+@router.post(
+    "/handovers/{handover_uuid}/decision",
+    response=IncomingHandoverOut,
+    auth=AUTHENTICATED,
+    summary="Accept a handover, naming your case manager, or decline it (referral officers)",
+)
+def decide_handover(request, handover_uuid: UUID, payload: HandoverDecisionIn):
+    require_write(request)
+    handover = access.get_handover_for_user(request.auth, handover_uuid, "case.handover.viewed")
+    form = HandoverDecisionForm(
+        {"accept": "1" if payload.accept else "0", "manager": _blank(payload.manager)},
+        organisation_id=request.auth.organisation_id,
+    )
+    _keyed(form, manager="email")
+    raise_form_errors(form)
+    services.decide_handover(
+        handover,
+        accept=form.cleaned_data["accept"],
+        actor=request.auth,
+        manager=form.cleaned_data["manager"],
+    )
+    return Handover.objects.select_related(*HANDOVER_RELATED).get(pk=handover.pk)
+
+
+# --- Break-glass ------------------------------------------------------------------------------
+
+
+GRANT_RELATED = ("user", "file__person", "reviewed_by")
+
+
+@router.post(
+    "/break-glass",
+    response={201: BreakGlassOut, 403: ErrorOut},
+    auth=AUTHENTICATED,
+    summary="Open a file of your organisation you are not on, read-only for a few hours, "
+    "giving the emergency (step-up: X-Synergie-OTP)",
+)
+def open_break_glass(request, payload: BreakGlassIn):
+    require_write(request)
+    access.require(access.works_cases(request.auth))
+    refused = _step_up_refused(request)
+    if refused:
+        return refused
+    form = BreakGlassForm(payload.dict())
+    raise_form_errors(form)
+    file = access.break_glass_file(request.auth, form.cleaned_data["handle"])
+    if file is None:
+        # the same answer for an unknown handle, another organisation's file or one's own case
+        raise ValidationError({"handle": _("No file of your organisation can be opened this way.")})
+    grant = services.break_glass(file, form.cleaned_data["reason"], actor=request.auth)
+    return Status(201, grant)
+
+
+@router.get(
+    "/break-glass",
+    response=list[BreakGlassOut],
+    auth=AUTHENTICATED,
+    summary="Break-glass uses in your organisation, with their reasons, to review (DPO)",
+)
+@paginate(
+    AuditedCursorPagination,
+    ordering=("-id",),
+    action="case.break_glass.listed",
+    target_type="cases.breakglass",
+    person=lambda grant: grant.file.person.uuid,
+)
+def list_break_glass(request, filters: Query[BreakGlassFilter]):
+    access.require(access.is_dpo(request.auth))
+    grants = access.break_glass_to_review(request.auth).select_related(*GRANT_RELATED)
+    if filters.reviewed is not None:
+        grants = grants.filter(reviewed_at__isnull=not filters.reviewed)
+    return grants
+
+
+@router.post(
+    "/break-glass/{grant_uuid}/review",
+    response=BreakGlassOut,
+    auth=AUTHENTICATED,
+    summary="Record whether a break-glass use was justified (DPO), once",
+)
+def review_break_glass(request, grant_uuid: UUID, payload: BreakGlassReviewIn):
+    require_write(request)
+    grant = access.get_break_glass_for_dpo(request.auth, grant_uuid, "case.break_glass.viewed")
+    access.require(grant.reviewed_at is None)
+    form = ReviewForm({"justified": "1" if payload.justified else "0", "note": payload.note})
+    raise_form_errors(form)
+    return services.review_break_glass(
+        grant,
+        justified=form.cleaned_data["justified"],
+        note=form.cleaned_data["note"],
+        actor=request.auth,
+    )
+
+
 # --- Data protection officer --------------------------------------------------------------------
 
 
@@ -1539,7 +2151,7 @@ def _disclosures(person, organisation_id: int) -> list[dict]:
             + ([c.to_livc.key] if c.to_livc else []),
             "service": None,
             "information": [c.kind],
-            "status": "withdrawn" if c.withdrawn_at else ("active" if c.is_active else "expired"),
+            "status": _contribution_status(c),
             "withdrawn_at": c.withdrawn_at,
         }
         for c in contributions

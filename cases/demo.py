@@ -97,7 +97,7 @@ def load_cases() -> None:
         actor=officer,
     )
     plan = services.draft_plan(file, actor=officer)
-    services.save_plan(
+    plan = services.save_plan(
         plan,
         {"phase": "none", "context": "community", "review_on": _days_ago(-60)},
         [
@@ -133,8 +133,9 @@ def load_cases() -> None:
             },
         ],
         actor=officer,
+        expected_version=plan.version,
     )
-    services.approve_plan(plan, actor=officer)
+    services.approve_plan(plan, actor=officer, expected_version=plan.version)
     services.contribute(
         file,
         {
@@ -155,6 +156,7 @@ def load_cases() -> None:
             fields=["name", "languages"],
             message="Sam souhaite reprendre une formation; premier rendez-vous à convenir.",
             legal_basis="consent",
+            consent_reference="Signed form of 3 March",
             actor=officer,
         )
         services.answer_service_referral(
@@ -201,7 +203,12 @@ def load_cases() -> None:
     noah_file = services.open_file(
         noah.person, justice.organisation, manager=justice, actor=justice
     )
-    services.update_file(noah_file, {"phase": "after", "context": "follow_up"}, actor=justice)
+    services.update_file(
+        noah_file,
+        {"phase": "after", "context": "follow_up"},
+        actor=justice,
+        expected_version=noah_file.version,
+    )
     services.add_condition(
         noah_file,
         {
@@ -233,6 +240,7 @@ def load_cases() -> None:
             "closure_note": "Suivi terminé.",
         },
         actor=officer,
+        expected_version=eli_file.version,
     )
 
 

@@ -28,6 +28,7 @@ from cases.models import (
     Sphere,
     Urgency,
 )
+from core.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 from network.models import LANGUAGE_CHOICES, Organisation, Service
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -70,7 +71,7 @@ def _set_queryset(form: forms.Form, name: str, queryset) -> None:
     field.queryset = queryset
 
 
-class WorkerChoiceField(forms.ModelChoiceField):
+class WorkerChoiceField(SafeModelChoiceField):
     def label_from_instance(self, obj):
         return obj.full_name or obj.email
 
@@ -78,7 +79,7 @@ class WorkerChoiceField(forms.ModelChoiceField):
 class ReferralForm(forms.Form):
     """Intake: the person (minimal identity) and the concern."""
 
-    organisation = forms.ModelChoiceField(
+    organisation = SafeModelChoiceField(
         label=_("Referral officer of"), queryset=Organisation.objects.none()
     )
     full_name = forms.CharField(label=_("Name of the person"), max_length=150)
@@ -99,7 +100,7 @@ class ReferralForm(forms.Form):
         error_messages={"invalid": _("Enter the 11 digits of the national number.")},
     )
     source = forms.ChoiceField(label=_("Referred by"), choices=ReferralSource.choices)
-    referrer_organisation = forms.ModelChoiceField(
+    referrer_organisation = SafeModelChoiceField(
         label=_("Referring organisation"), queryset=Organisation.objects.all(), required=False
     )
     referrer_name = forms.CharField(
@@ -170,7 +171,7 @@ class DecideReferralForm(VersionedForm):
     manager = WorkerChoiceField(
         label=_("Case manager"), queryset=User.objects.none(), required=False
     )
-    service = forms.ModelChoiceField(
+    service = SafeModelChoiceField(
         label=_("Service"), queryset=Service.objects.all(), required=False
     )
     note = forms.CharField(label=_("Note"), required=False, widget=TEXT)
@@ -298,7 +299,7 @@ class GoalForm(forms.Form):
     description = forms.CharField(
         label=_("Goal"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
-    partner = forms.ModelChoiceField(
+    partner = SafeModelChoiceField(
         label=_("Responsible partner"), queryset=Organisation.objects.order_by("abbreviation")
     )
     interventions = forms.CharField(
@@ -376,10 +377,10 @@ class ContributionForm(BasisMixin):
         label=_("Text shared"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
     )
     purpose = forms.CharField(label=_("Purpose"), max_length=300)
-    to_livc: forms.ModelChoiceField = forms.ModelChoiceField(
+    to_livc: forms.ModelChoiceField = SafeModelChoiceField(
         label=_("LIVC-R"), queryset=Organisation.objects.none(), required=False
     )
-    recipients = forms.ModelMultipleChoiceField(
+    recipients = SafeModelMultipleChoiceField(
         label=_("Partner organisations"),
         queryset=Organisation.objects.order_by("abbreviation"),
         required=False,
@@ -410,8 +411,8 @@ class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Why do you withdraw it?"), max_length=300)
 
 
-class ServiceReferralForm(forms.Form):
-    service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.all())
+class ServiceReferralForm(BasisMixin):
+    service = SafeModelChoiceField(label=_("Service"), queryset=Service.objects.all())
     fields = forms.MultipleChoiceField(  # type: ignore[assignment]  # a form field named so
         label=_("Information sent (the handle always goes)"),
         choices=[c for c in ReferralField.choices if c[0] != ReferralField.HANDLE],
@@ -421,7 +422,13 @@ class ServiceReferralForm(forms.Form):
     message = forms.CharField(
         label=_("Message to the service"), max_length=2000, required=False, widget=TEXT
     )
-    legal_basis = forms.ChoiceField(label=_("Legal basis"), choices=LegalBasis.choices)
+
+    field_order = ["service", "fields", "message", "legal_basis"]
+
+    def basis(self) -> dict:
+        return {
+            k: self.cleaned_data[k] for k in ("consent_reference", "consent_expires_on", "guardian")
+        }
 
 
 class AnswerForm(VersionedForm):
@@ -446,7 +453,7 @@ class AnswerForm(VersionedForm):
 
 
 class HandoverForm(BasisMixin):
-    to_organisation = forms.ModelChoiceField(
+    to_organisation = SafeModelChoiceField(
         label=_("To organisation"), queryset=Organisation.objects.none()
     )
     summary = forms.CharField(
@@ -462,7 +469,14 @@ class HandoverForm(BasisMixin):
     def data_for_service(self) -> dict:
         return {
             k: self.cleaned_data[k]
-            for k in ("to_organisation", "legal_basis", "consent_reference", "summary")
+            for k in (
+                "to_organisation",
+                "legal_basis",
+                "consent_reference",
+                "consent_expires_on",
+                "guardian",
+                "summary",
+            )
         }
 
 

@@ -533,12 +533,12 @@ class Contribution(Record):
     kind = models.CharField(_("kind"), max_length=10, choices=ContributionKind.choices)
     text = EncryptedTextField(_("text shared"))
     legal_basis = models.CharField(_("legal basis"), max_length=20, choices=LegalBasis.choices)
-    consent_reference = models.CharField(_("consent reference"), max_length=100, blank=True)
+    consent_reference = EncryptedTextField(_("consent reference"), blank=True)
     consent_expires_on = models.DateField(_("consent expires on"), null=True, blank=True)
     guardian = models.CharField(
         _("parents or guardian"), max_length=14, choices=GuardianDecision.choices, blank=True
     )
-    purpose = models.CharField(_("purpose"), max_length=300)
+    purpose = EncryptedTextField(_("purpose"))
     to_livc = models.ForeignKey(
         "platforms.Platform",
         verbose_name=_("LIVC-R"),
@@ -555,7 +555,7 @@ class Contribution(Record):
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    withdrawal_reason = models.CharField(_("reason for withdrawing"), max_length=300, blank=True)
+    withdrawal_reason = EncryptedTextField(_("reason for withdrawing"), blank=True)
 
     class Meta:
         verbose_name = _("contribution")
@@ -608,6 +608,11 @@ class ServiceReferral(Record):
     shared = EncryptedJSONField(default=dict)
     message = EncryptedTextField(_("message to the service"), blank=True)
     legal_basis = models.CharField(_("legal basis"), max_length=20, choices=LegalBasis.choices)
+    consent_reference = EncryptedTextField(_("consent reference"), blank=True)
+    consent_expires_on = models.DateField(_("consent expires on"), null=True, blank=True)
+    guardian = models.CharField(
+        _("parents or guardian"), max_length=14, choices=GuardianDecision.choices, blank=True
+    )
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -648,7 +653,11 @@ class Handover(Record):
         "network.Organisation", on_delete=models.PROTECT, related_name="+"
     )
     legal_basis = models.CharField(_("legal basis"), max_length=20, choices=LegalBasis.choices)
-    consent_reference = models.CharField(_("consent reference"), max_length=100, blank=True)
+    consent_reference = EncryptedTextField(_("consent reference"), blank=True)
+    consent_expires_on = models.DateField(_("consent expires on"), null=True, blank=True)
+    guardian = models.CharField(
+        _("parents or guardian"), max_length=14, choices=GuardianDecision.choices, blank=True
+    )
     summary = EncryptedTextField(_("handover summary"))
     status = models.CharField(
         max_length=8, choices=HandoverStatus.choices, default=HandoverStatus.PENDING
@@ -682,7 +691,7 @@ class BreakGlass(Record):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     justified = models.BooleanField(null=True)
-    review_note = models.CharField(_("review note"), max_length=300, blank=True)
+    review_note = EncryptedTextField(_("review note"), blank=True)
 
     class Meta:
         ordering = ["-started_at"]

@@ -73,9 +73,13 @@ def _fields(names) -> dict[str, list[Any]]:
     return {"fields": [None, sorted(names)]}
 
 
-def _lock(obj, expected_version: int | None):
-    """The row locked for update; EditConflict if its version moved on."""
+def _lock(obj, expected_version: int | None, *, required: bool = False):
+    """The row locked for update; EditConflict if its version moved on. Where an editor
+    changes content (`required`), a missing version counts as a stale one: nothing is
+    overwritten without saying which version it replaces."""
     current = type(obj).objects.select_for_update().get(pk=obj.pk)
+    if expected_version is None and required:
+        raise EditConflict(current)
     if expected_version is not None and current.version != expected_version:
         raise EditConflict(current)
     return current
@@ -83,7 +87,7 @@ def _lock(obj, expected_version: int | None):
 
 def _save_versioned(obj, data: dict[str, Any], expected_version: int | None, action: str, actor):
     """Apply `data` to the locked row, bump its version and audit the changed fields."""
-    current = _lock(obj, expected_version)
+    current = _lock(obj, expected_version, required=True)
     changed = [k for k, v in data.items() if getattr(current, k) != v]
     for key, value in data.items():
         setattr(current, key, value)
@@ -190,17 +194,7 @@ def accept_referral(
     if manager.organisation_id != referral.organisation_id or not works_cases(manager):
         raise ValidationError({"manager": _("Choose a case worker of your organisation.")})
     with transaction.atomic():
-        file = CaseFile.objects.filter(
-            person=referral.person, organisation=referral.organisation
-        ).first()
-        if file is None:
-            file = CaseFile.objects.create(
-                person=referral.person, organisation=referral.organisation, manager=manager
-            )
-            record("case.file.created", actor=actor, target=file, subject=referral.person.uuid)
-        elif file.status == FileStatus.CLOSED:
-            _reopen(file, actor, manager)
-        _seat(file, manager, TeamRole.MANAGER, actor)
+        file = _file_for(referral.person, referral.organisation, manager, actor)
         _decide(
             referral,
             ReferralStatus.ACCEPTED,
@@ -218,15 +212,22 @@ def open_file(person: Person, organisation, *, manager: User, actor: User) -> Ca
     if manager.organisation_id != organisation.pk or not works_cases(manager):
         raise ValidationError({"manager": _("Choose a case worker of your organisation.")})
     with transaction.atomic():
-        file = CaseFile.objects.filter(person=person, organisation=organisation).first()
-        if file is None:
-            file = CaseFile.objects.create(
-                person=person, organisation=organisation, manager=manager
-            )
-            record("case.file.created", actor=actor, target=file, subject=person.uuid)
-        elif file.status == FileStatus.CLOSED:
-            _reopen(file, actor, manager)
+        return _file_for(person, organisation, manager, actor)
+
+
+def _file_for(person: Person, organisation, manager: User, actor) -> CaseFile:
+    """The organisation's file on the person: created with `manager` as case manager,
+    reopened with them as its manager, or (already open) joined by them as a member."""
+    file = CaseFile.objects.filter(person=person, organisation=organisation).first()
+    if file is None:
+        file = CaseFile.objects.create(person=person, organisation=organisation, manager=manager)
+        record("case.file.created", actor=actor, target=file, subject=person.uuid)
         _seat(file, manager, TeamRole.MANAGER, actor)
+    elif file.status == FileStatus.CLOSED:
+        _reopen(file, actor)
+        _make_manager(file, manager, actor)
+    elif not TeamMember.objects.filter(file=file, user=manager).exists():
+        _seat(file, manager, TeamRole.MEMBER, actor)
     return file
 
 
@@ -297,9 +298,19 @@ def change_manager(file: CaseFile, user: User, *, actor: User) -> CaseFile:
     if user.organisation_id != file.organisation_id or not works_cases(user):
         raise ValidationError({"user": _("Choose a case worker of this organisation.")})
     with transaction.atomic():
-        TeamMember.objects.filter(file=file, role=TeamRole.MANAGER).update(role=TeamRole.MEMBER)
-        _seat(file, user, TeamRole.MANAGER, actor)
-        old = file.manager_id
+        _make_manager(file, user, actor)
+    file.refresh_from_db()
+    return file
+
+
+def _make_manager(file: CaseFile, user: User, actor) -> None:
+    """`user` becomes the one case manager: every other manager seat becomes a member's."""
+    TeamMember.objects.filter(file=file, role=TeamRole.MANAGER).exclude(user=user).update(
+        role=TeamRole.MEMBER
+    )
+    _seat(file, user, TeamRole.MANAGER, actor)
+    old = file.manager_id
+    if old != user.pk:
         CaseFile.objects.filter(pk=file.pk).update(manager=user, version=F("version") + 1)
         record(
             "case.file.manager_changed",
@@ -308,8 +319,6 @@ def change_manager(file: CaseFile, user: User, *, actor: User) -> CaseFile:
             subject=file.person.uuid,
             changes={"manager": [old, user.pk]},
         )
-    file.refresh_from_db()
-    return file
 
 
 def update_file(file: CaseFile, data: dict, *, actor: User, expected_version=None) -> CaseFile:
@@ -325,13 +334,12 @@ def close_file(file: CaseFile, data: dict, *, actor: User, expected_version=None
         return _save_versioned(file, data, expected_version, "case.file.closed", actor)
 
 
-def _reopen(file: CaseFile, actor, manager=None) -> None:
+def _reopen(file: CaseFile, actor) -> None:
     CaseFile.objects.filter(pk=file.pk).update(
         status=FileStatus.OPEN,
         closed_on=None,
         closure_reason="",
         outcome="",
-        manager=manager or file.manager,
         version=F("version") + 1,
         updated_at=timezone.now(),
     )
@@ -445,7 +453,7 @@ def save_plan(
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError(_("Only a draft plan can be changed; start a new version."))
     with transaction.atomic():
-        current = _lock(plan, expected_version)
+        current = _lock(plan, expected_version, required=True)
         for key, value in data.items():
             setattr(current, key, value)
         current.version = F("version") + 1
@@ -466,14 +474,15 @@ def save_plan(
     return current
 
 
-def approve_plan(plan: GuidancePlan, *, actor: User) -> GuidancePlan:
+def approve_plan(plan: GuidancePlan, *, actor: User, expected_version=None) -> GuidancePlan:
     """The case manager approves the draft: it becomes the plan, the previous one is
     superseded, and the file takes its phase, context and review date."""
-    if plan.status != PlanStatus.DRAFT:
-        raise ValidationError(_("This plan version is not a draft."))
-    if not plan.goals.exists():
-        raise ValidationError(_("A plan needs at least one goal."))
     with transaction.atomic():
+        plan = _lock(plan, expected_version, required=True)
+        if plan.status != PlanStatus.DRAFT:
+            raise ValidationError(_("This plan version is not a draft."))
+        if not plan.goals.exists():
+            raise ValidationError(_("A plan needs at least one goal."))
         plan.file.plans.filter(status=PlanStatus.APPROVED).update(status=PlanStatus.SUPERSEDED)
         GuidancePlan.objects.filter(pk=plan.pk).update(
             status=PlanStatus.APPROVED,
@@ -603,6 +612,9 @@ def withdraw_contribution(contribution: Contribution, reason: str, *, actor: Use
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the contribution is withdrawn.")})
     with transaction.atomic():
+        contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+        if contribution.withdrawn_at is not None:
+            raise ValidationError(_("This contribution is already withdrawn."))
         contribution.withdrawn_at = timezone.now()
         contribution.withdrawn_by = actor
         contribution.withdrawal_reason = reason.strip()[:300]
@@ -633,11 +645,30 @@ def shared_values(person: Person, fields: list[str]) -> dict[str, Any]:
 
 
 def refer_to_service(
-    file: CaseFile, service, *, fields: list[str], message: str, legal_basis: str, actor: User
+    file: CaseFile,
+    service,
+    *,
+    fields: list[str],
+    message: str,
+    legal_basis: str,
+    actor: User,
+    consent_reference: str = "",
+    consent_expires_on=None,
+    guardian: str = "",
 ) -> ServiceReferral:
+    basis = {
+        "legal_basis": legal_basis,
+        "consent_reference": consent_reference,
+        "consent_expires_on": consent_expires_on,
+        "guardian": guardian,
+    }
+    _check_basis(file.person, basis)
     fields = [f for f in ReferralField.values if f in set(fields) | {ReferralField.HANDLE}]
     with transaction.atomic():
         referral = ServiceReferral.objects.create(
+            consent_reference=consent_reference,
+            consent_expires_on=consent_expires_on,
+            guardian=guardian,
             file=file,
             service=service,
             fields=fields,
@@ -737,7 +768,7 @@ def request_handover(file: CaseFile, data: dict, *, actor: User) -> Handover:
         raise ValidationError(
             {"to_organisation": _("Within your organisation, change the case manager.")}
         )
-    _check_basis(file.person, {**data, "guardian": data.get("guardian", "-")})
+    _check_basis(file.person, data)
     with transaction.atomic():
         handover = Handover.objects.create(file=file, requested_by=actor, **data)
         record(
@@ -772,16 +803,17 @@ def decide_handover(
         if manager is None or manager.organisation_id != current.to_organisation_id:
             raise ValidationError({"manager": _("Choose a case worker of your organisation.")})
         person = current.file.person
-        file = CaseFile.objects.filter(person=person, organisation=current.to_organisation).first()
-        if file is None:
-            file = CaseFile.objects.create(
-                person=person, organisation=current.to_organisation, manager=manager
-            )
-            record("case.file.created", actor=actor, target=file, subject=person.uuid)
-        elif file.status == FileStatus.CLOSED:
-            _reopen(file, actor, manager)
-        _seat(file, manager, TeamRole.MANAGER, actor)
-        JournalEntry.objects.create(file=file, kind="event", text=current.summary, author=actor)
+        file = _file_for(person, current.to_organisation, manager, actor)
+        entry = JournalEntry.objects.create(
+            file=file, kind="event", text=current.summary, author=actor
+        )
+        record(
+            "case.journal.created",
+            actor=actor,
+            target=entry,
+            subject=person.uuid,
+            changes=_fields(["kind", "text"]),
+        )
         current.status = HandoverStatus.ACCEPTED
         current.new_file = file
         current.save()
@@ -795,7 +827,7 @@ def decide_handover(
                     "closed_on": timezone.localdate(),
                     "closure_reason": ClosureReason.HANDED_OVER,
                 },
-                None,
+                source.version,
                 "case.file.closed",
                 actor,
             )
@@ -836,6 +868,9 @@ def break_glass(file: CaseFile, reason: str, *, actor: User) -> BreakGlass:
 
 def review_break_glass(grant: BreakGlass, *, justified: bool, note: str, actor: User):
     with transaction.atomic():
+        grant = BreakGlass.objects.select_for_update().get(pk=grant.pk)
+        if grant.reviewed_at is not None:
+            raise ValidationError(_("This access has already been reviewed."))
         grant.reviewed_by = actor
         grant.reviewed_at = timezone.now()
         grant.justified = justified
@@ -883,7 +918,25 @@ def export_file(file: CaseFile, *, actor: User) -> bytes:
             "closed_on": file.closed_on.isoformat() if file.closed_on else None,
             "closure_reason": file.closure_reason,
             "outcome": file.outcome,
+            "closure_note": file.closure_note,
         },
+        "conditions": [
+            {
+                "imposed_by": c.imposed_by,
+                "imposed_on": c.imposed_on.isoformat(),
+                "until": c.until.isoformat() if c.until else None,
+                "condition": c.text,
+                "checks": [
+                    {"date": k.checked_on.isoformat(), "finding": k.compliance, "note": k.note}
+                    for k in c.checks.all()
+                ],
+            }
+            for c in file.conditions.prefetch_related("checks")
+        ],
+        "attachments": [
+            {"name": a.name, "content_type": a.content_type, "size": a.size}
+            for a in file.attachments.all()
+        ],
         "journal": [
             {"date": e.occurred_on.isoformat(), "kind": e.kind, "text": e.text}
             for e in file.journal.order_by("occurred_on", "id")

@@ -7,7 +7,6 @@ each read) and writes through cases/services.py (403 when the role may not).
 
 from __future__ import annotations
 
-import datetime
 import uuid
 
 from django.contrib import messages
@@ -19,7 +18,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -48,7 +46,6 @@ from cases.models import (
     Attachment,
     BreakGlass,
     Condition,
-    ConditionCheck,
     Context,
     EntryKind,
     Evaluation,
@@ -62,20 +59,11 @@ from cases.models import (
     ServiceReferral,
     Sphere,
 )
+from cases.timeline import TIMELINE_KINDS, TIMELINE_LIMIT, file_timeline
 from core.encryption import blind_token, normalise
 from network.models import LANGUAGE_CHOICES
 
 PAGE_SIZE = 50
-# A file's page shows at most this many items of each kind in its timeline.
-TIMELINE_LIMIT = 200
-TIMELINE_KINDS = {
-    "journal": gettext_lazy("Journal"),
-    "evaluation": gettext_lazy("Evaluations"),
-    "plan": gettext_lazy("Plan versions"),
-    "sharing": gettext_lazy("Shared file"),
-    "referral": gettext_lazy("Referrals to services"),
-    "condition": gettext_lazy("Conditions"),
-}
 FILE_FIELDS = ("phase", "context", "next_review_on")
 ENTRY_FIELDS = ("kind", "occurred_on", "text")
 PLAN_FIELDS = ("phase", "context", "review_on")
@@ -234,77 +222,12 @@ def file_list(request):
 # --- a file's page and its timeline -------------------------------------------------------
 
 
-_EARLIEST = datetime.datetime.min.replace(tzinfo=datetime.UTC)
-
-
-def _timeline_sources(file):
-    """(kind, type, queryset newest first, sort key) for each kind of item of a file."""
-    day = timezone.localdate
-    return [
-        (
-            "journal",
-            "journal",
-            file.journal.select_related("author").order_by("-occurred_on", "-created_at"),
-            lambda e: (e.occurred_on, e.created_at),
-        ),
-        (
-            "evaluation",
-            "evaluation",
-            file.evaluations.select_related("author").order_by("-evaluated_on", "-signed_at"),
-            lambda e: (e.evaluated_on, e.signed_at),
-        ),
-        (
-            "plan",
-            "plan",
-            file.plans.select_related("created_by", "approved_by").order_by("-created_at"),
-            lambda p: (day(p.approved_at or p.created_at), p.approved_at or p.created_at),
-        ),
-        (
-            "sharing",
-            "contribution",
-            file.contributions.select_related("author", "to_livc")
-            .prefetch_related("recipients")
-            .order_by("-created_at"),
-            lambda c: (day(c.created_at), c.created_at),
-        ),
-        (
-            "referral",
-            "referral",
-            file.service_referrals.select_related("service__organisation", "sent_by").order_by(
-                "-sent_at"
-            ),
-            lambda r: (day(r.sent_at), r.sent_at),
-        ),
-        (
-            "condition",
-            "condition",
-            file.conditions.order_by("-imposed_on", "-id"),
-            lambda c: (c.imposed_on, _EARLIEST),
-        ),
-        (
-            "condition",
-            "check",
-            ConditionCheck.objects.filter(condition__file=file)
-            .select_related("condition", "author")
-            .order_by("-checked_on", "-id"),
-            lambda c: (c.checked_on, _EARLIEST),
-        ),
-    ]
-
-
 def _timeline_context(request, file) -> dict:
     """The file's history, newest first, of one kind (`?kind=`) or of every kind."""
     kind = request.GET.get("kind", "")
     if kind not in TIMELINE_KINDS:
         kind = ""
-    items, truncated = [], False
-    for source_kind, item_type, queryset, key in _timeline_sources(file):
-        if kind and source_kind != kind:
-            continue
-        rows = list(queryset[: TIMELINE_LIMIT + 1])
-        truncated = truncated or len(rows) > TIMELINE_LIMIT
-        items += [{"type": item_type, "key": key(obj), "obj": obj} for obj in rows[:TIMELINE_LIMIT]]
-    items.sort(key=lambda item: item["key"], reverse=True)
+    items, truncated = file_timeline(file, kind)
     return {
         **_file_context(request, file),
         "items": items,
@@ -428,6 +351,8 @@ def _remove_member(request, file):
         user_id = int(request.POST.get("user", ""))
     except ValueError:
         raise Http404 from None
+    if not 0 < user_id < 2**63:
+        raise Http404
     member = file.team.filter(user_id=user_id).select_related("user").first()
     if member is None:
         raise Http404
@@ -727,7 +652,16 @@ def plan_approve(request, file_uuid, plan_uuid):
     )
     access.require(access.can_manage_file(request.user, plan.file))
     try:
-        services.approve_plan(plan, actor=request.user)
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = None
+    try:
+        services.approve_plan(plan, actor=request.user, expected_version=version)
+    except services.EditConflict:
+        messages.error(
+            request,
+            _("The draft changed since you opened it: read it again before approving it."),
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

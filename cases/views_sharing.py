@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.stepup import step_up_required
-from audit.services import record, record_person_reads
+from accounts.stepup import recently_stepped_up, step_up_required, step_up_url
+from audit.services import record_person_reads
 from cases import access, services
 from cases.forms import (
     AnswerForm,
@@ -407,7 +407,7 @@ def shared_file(request, file_uuid):
     user = request.user
     file = access.get_file_for_user(user, file_uuid, "case.shared.viewed")
     contributions = [
-        (c, access.can_withdraw(user, c))
+        (c, access.can_withdraw(user, file, c))
         for c in access.visible_contributions(user, file).order_by("-created_at", "-id")
     ]
     referrals = file.service_referrals.select_related("service__organisation").order_by(
@@ -439,7 +439,9 @@ def _prefill(request, file: CaseFile) -> dict:
     if request.GET.get("goal"):
         goal_id = request.GET["goal"]
         goal = (
-            Goal.objects.filter(pk=goal_id, plan__file=file).first() if goal_id.isdigit() else None
+            Goal.objects.filter(pk=goal_id, plan__file=file).first()
+            if goal_id.isascii() and goal_id.isdigit() and len(goal_id) < 18
+            else None
         )
         if goal is None:
             raise Http404
@@ -490,7 +492,7 @@ def withdraw(request, file_uuid, contribution_uuid):
     user = request.user
     file = access.get_file_for_user(user, file_uuid, "case.contribution.withdraw_viewed")
     contribution = access.get_contribution_for_user(user, file, contribution_uuid)
-    access.require(access.can_withdraw(user, contribution))
+    access.require(access.can_withdraw(user, file, contribution))
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -535,16 +537,21 @@ def refer(request, file_uuid):
                 "legal_basis": LegalBasis(data["legal_basis"]).label,
             }
         else:
-            services.refer_to_service(
-                file,
-                data["service"],
-                fields=data["fields"],
-                message=data["message"],
-                legal_basis=data["legal_basis"],
-                actor=user,
-            )
-            messages.success(request, _("The referral is sent to the service."))
-            return redirect("cases:shared", file_uuid=file.uuid)
+            try:
+                services.refer_to_service(
+                    file,
+                    data["service"],
+                    fields=data["fields"],
+                    message=data["message"],
+                    legal_basis=data["legal_basis"],
+                    actor=user,
+                    **form.basis(),
+                )
+            except ValidationError as error:
+                _form_error(form, error)
+            else:
+                messages.success(request, _("The referral is sent to the service."))
+                return redirect("cases:shared", file_uuid=file.uuid)
     context = {
         "file": file,
         "person": file.person,
@@ -581,27 +588,20 @@ def handover(request, file_uuid):
     file = access.get_file_for_user(user, file_uuid, "case.handover.form_viewed")
     access.require(access.can_manage_file(user, file))
     form = HandoverForm(request.POST or None)
-    # A handover records no guardian decision of its own: the receiving file starts anew.
-    del form.fields["guardian"]
     form.fields["to_organisation"].queryset = (
         form.fields["to_organisation"].queryset.exclude(pk=file.organisation_id).order_by("key")
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        expires = data.get("consent_expires_on")
-        if data["legal_basis"] == LegalBasis.CONSENT and expires and expires < timezone.localdate():
-            form.add_error("consent_expires_on", _("This consent has expired."))
+        try:
+            services.request_handover(file, form.data_for_service(), actor=user)
+        except ValidationError as error:
+            _form_error(form, error)
         else:
-            try:
-                services.request_handover(file, form.data_for_service(), actor=user)
-            except ValidationError as error:
-                _form_error(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("The handover is requested. The file stays yours until it is accepted."),
-                )
-                return redirect("cases:file", file_uuid=file.uuid)
+            messages.success(
+                request,
+                _("The handover is requested. The file stays yours until it is accepted."),
+            )
+            return redirect("cases:file", file_uuid=file.uuid)
     context = {
         "file": file,
         "person": file.person,
@@ -622,21 +622,8 @@ def break_glass(request):
     access.require(access.works_cases(user))
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        handle = form.cleaned_data["handle"].strip().upper()
-        file = (
-            CaseFile.objects.select_related("person", "manager")
-            .filter(person__handle=handle, organisation_id=user.organisation_id)
-            .exclude(team__user=user)
-            .first()
-        )
+        file = access.break_glass_file(user, form.cleaned_data["handle"])
         if file is None:
-            person_uuid = Person.objects.filter(handle=handle).values_list("uuid", flat=True)
-            record(
-                "case.break_glass.refused",
-                actor=user,
-                target=("cases.casefile", ""),
-                subject=person_uuid.first() or "",
-            )
             form.add_error("handle", _("No file of your organisation can be opened this way."))
         else:
             try:
@@ -678,16 +665,7 @@ def break_glass_review(request):
 @login_required
 def break_glass_review_one(request, grant_uuid):
     user = request.user
-    access.require(access.is_dpo(user))
-    grant = (
-        access.break_glass_to_review(user)
-        .select_related("user", "file__person", "reviewed_by")
-        .filter(uuid=grant_uuid)
-        .first()
-    )
-    if grant is None:
-        raise Http404
-    record("case.break_glass.viewed", actor=user, target=grant, subject=grant.file.person.uuid)
+    grant = access.get_break_glass_for_dpo(user, grant_uuid, "case.break_glass.viewed")
     form = ReviewForm(request.POST or None)
     if request.method == "POST":
         access.require(grant.reviewed_at is None)
@@ -795,6 +773,8 @@ def disclosures_export(request, person_uuid):
     """The disclosure log for an access request. Third parties are redacted: people acting
     appear only as their organisation, reasons are left out, recipients are organisations."""
     person = access.get_person_for_dpo(request.user, person_uuid, "case.disclosures.exported")
+    if not recently_stepped_up(request):  # an export leaves Synergie: the factor again
+        return redirect(step_up_url(request, request.path))
     events = (
         access.disclosure_events(request.user, person)
         .select_related("organisation")

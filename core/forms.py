@@ -49,3 +49,37 @@ class TranslatedForm(forms.Form):
     @staticmethod
     def initial_for(name: str, values: dict) -> dict[str, str]:
         return {f"{name}_{code}": (values or {}).get(code, "") for code, _l in settings.LANGUAGES}
+
+
+MAX_KEY = 2**63 - 1
+
+
+def _out_of_range(field, value) -> bool:
+    """A primary key the database cannot even compare (SQLite raises on it)."""
+    if field.to_field_name or value in field.empty_values:
+        return False
+    try:
+        return not 0 < int(str(value)) <= MAX_KEY
+    except ValueError:
+        return False  # not a number: the field's own validation says so
+
+
+class SafeModelChoiceField(forms.ModelChoiceField):
+    """A ModelChoiceField that answers "not one of the choices" to an absurd id."""
+
+    def to_python(self, value):
+        if _out_of_range(self, value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for item in value or ():
+            if _out_of_range(self, item):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": item},
+                )
+        return super()._check_values(value)

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('audit', '0002_append_only_trigger'),
-        ('network', '0007_coveragegap_network_gap_open_newest_and_more'),
+        ('network', '0006_protocol'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

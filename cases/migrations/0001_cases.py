@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('network', '0007_coveragegap_network_gap_open_newest_and_more'),
+        ('network', '0006_protocol'),
         ('platforms', '0002_calendar_feed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

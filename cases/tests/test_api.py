@@ -90,6 +90,7 @@ class ApiCase(CasePersonas):
                 }
             ],
             actor=self.officer,
+            expected_version=plan.version,
         )
 
     def share(self, user=None, **extra):
@@ -158,6 +159,7 @@ class WhoSeesWhatTest(ApiCase):
             other,
             {"closure_reason": "moved", "outcome": "unchanged", "closure_note": ""},
             actor=self.officer,
+            expected_version=other.version,
         )
         CaseFile.objects.filter(pk=self.file.pk).update(next_review_on=self.future(-3))
         self.make_draft()
@@ -167,6 +169,7 @@ class WhoSeesWhatTest(ApiCase):
             fields=[],
             message="",
             legal_basis="consent",
+            consent_reference="Signed form of 3 March",
             actor=self.officer,
         )
         ServiceReferral.objects.update(due_on=self.future(-1))
@@ -321,7 +324,9 @@ class FileWritesTest(ApiCase):
         self.assertEqual(updated.changes, {"fields": [None, ["context", "phase"]]})
 
     def test_a_stale_version_is_a_409_with_the_current_one(self):
-        services.update_file(self.file, {"phase": "after"}, actor=self.officer)
+        services.update_file(
+            self.file, {"phase": "after"}, actor=self.officer, expected_version=self.file.version
+        )
         body = {"phase": "during", "version": 1}
         response = self.call("patch", self.file_url(), body, user=self.partner)
         self.assertEqual(response.status_code, 409)
@@ -363,7 +368,9 @@ class FileWritesTest(ApiCase):
         self.assertTrue(events("case.file.reopened", subject=str(self.person.uuid)))
 
     def test_closing_a_file_someone_changed_is_a_409(self):
-        services.update_file(self.file, {"phase": "after"}, actor=self.partner)
+        services.update_file(
+            self.file, {"phase": "after"}, actor=self.partner, expected_version=self.file.version
+        )
         body = {"closure_reason": "goals_reached", "outcome": "stabilised", "version": 1}
         response = self.call("post", self.file_url("/close"), body, user=self.officer)
         self.assertEqual(response.status_code, 409)
@@ -372,10 +379,11 @@ class FileWritesTest(ApiCase):
         )
 
     def test_closing_a_closed_file_is_refused(self):
-        body = {"closure_reason": "goals_reached", "outcome": "stabilised"}
+        body = {"closure_reason": "goals_reached", "outcome": "stabilised", "version": 1}
         self.assertEqual(
             self.call("post", self.file_url("/close"), body, user=self.officer).status_code, 200
         )
+        body["version"] = 2
         response = self.call("post", self.file_url("/close"), body)
         self.assertEqual(response.status_code, 400)
         self.assertEqual(events("case.file.closed").count(), 1)
@@ -405,7 +413,12 @@ class JournalTest(ApiCase):
 
     def test_editing_a_stale_entry_shows_the_current_text_and_version(self):
         entry = self.entry()
-        services.update_entry(entry, {"text": "Corrected by Rachid."}, actor=self.officer)
+        services.update_entry(
+            entry,
+            {"text": "Corrected by Rachid."},
+            actor=self.officer,
+            expected_version=entry.version,
+        )
         url = self.file_url(f"/journal/{entry.uuid}")
         response = self.call("patch", url, {"text": "Mine.", "version": 1}, user=self.partner)
         self.assertEqual(response.status_code, 409)
@@ -480,8 +493,11 @@ class EvaluationAndPlanTest(ApiCase):
         self.assertEqual([g["partner"] for g in draft["goals"]], ["agency-b", "agency-a"])
         self.assertEqual(events("case.plan.saved").get().subject, str(self.person.uuid))
         approve = self.file_url(f"/plans/{draft['id']}/approve")
-        self.assertEqual(self.call("post", approve).status_code, 403)
-        response = self.call("post", approve, user=self.officer)
+        body = {"version": draft["version"]}
+        self.assertEqual(self.call("post", approve, body).status_code, 403)
+        response = self.call("post", approve, {"version": 0}, user=self.officer)
+        self.assertEqual(response.status_code, 409)  # not the version the manager read
+        response = self.call("post", approve, body, user=self.officer)
         self.assertEqual(response.json()["status"], "approved")
         self.file.refresh_from_db()
         self.assertEqual((self.file.phase, self.file.context), ("after", "follow_up"))
@@ -640,6 +656,7 @@ class ServiceReferralTest(ApiCase):
             "fields": ["name"],
             "message": "Please call Pat.",
             "legal_basis": "consent",
+            "consent_reference": "Form signed on 3 March",
             **extra,
         }
         return self.call("post", self.file_url("/service-referrals"), body, user=user)

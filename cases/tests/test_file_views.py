@@ -284,7 +284,9 @@ class FilePageTest(FileViewCase):
         self.assertContains(response, self.f("handover"))
 
     def test_it_shows_the_approved_plans_goals(self):
-        services.approve_plan(self.guidance, actor=self.officer)
+        services.approve_plan(
+            self.guidance, actor=self.officer, expected_version=self.guidance.version
+        )
         self.login(self.partner)
         response = self.client.get(self.f("file"))
         self.assertContains(response, "Find a training")
@@ -295,6 +297,7 @@ class FilePageTest(FileViewCase):
             file=self.file,
             service=self.service_a,
             legal_basis="consent",
+            consent_reference="Signed form of 3 March",
             sent_by=self.officer,
             due_on=days(-1),
         )
@@ -631,7 +634,9 @@ class PlanTest(FileViewCase):
         return data
 
     def test_a_team_member_drafts_and_the_manager_approves(self):
-        services.approve_plan(self.guidance, actor=self.officer)
+        services.approve_plan(
+            self.guidance, actor=self.officer, expected_version=self.guidance.version
+        )
         self.login(self.partner)
         response = self.client.get(self.f("plan_edit"))
         draft = self.file.plans.get(status=PlanStatus.DRAFT)
@@ -650,7 +655,8 @@ class PlanTest(FileViewCase):
         self.assertNotContains(response, self.f("plan_approve", draft.uuid))
         self.assertEqual(self.client.post(self.f("plan_approve", draft.uuid)).status_code, 403)
         self.login(self.officer)
-        response = self.client.post(self.f("plan_approve", draft.uuid))
+        draft.refresh_from_db()
+        response = self.client.post(self.f("plan_approve", draft.uuid), {"version": draft.version})
         self.assertRedirects(response, self.f("plan", draft.uuid))
         draft.refresh_from_db()
         self.assertEqual(draft.status, PlanStatus.APPROVED)
@@ -695,10 +701,31 @@ class PlanTest(FileViewCase):
             ["Prepare the hearing"],
         )
 
+    def test_approving_a_draft_changed_since_it_was_read_is_refused(self):
+        self.login(self.officer)
+        read = self.guidance.version
+        services.save_plan(
+            self.guidance,
+            {"phase": "during"},
+            [{"sphere": "housing", "description": "Changed meanwhile", "partner": self.org_a}],
+            actor=self.partner,
+            expected_version=read,
+        )
+        response = self.client.post(
+            self.f("plan_approve", self.guidance.uuid), {"version": read}, follow=True
+        )
+        self.assertContains(response, "The draft changed since you opened it")
+        self.guidance.refresh_from_db()
+        self.assertEqual(self.guidance.status, PlanStatus.DRAFT)
+
     def test_approving_an_empty_draft_says_why(self):
         self.guidance.goals.all().delete()
         self.login(self.officer)
-        response = self.client.post(self.f("plan_approve", self.guidance.uuid), follow=True)
+        response = self.client.post(
+            self.f("plan_approve", self.guidance.uuid),
+            {"version": self.guidance.version},
+            follow=True,
+        )
         self.assertContains(response, "A plan needs at least one goal.")
         self.guidance.refresh_from_db()
         self.assertEqual(self.guidance.status, PlanStatus.DRAFT)

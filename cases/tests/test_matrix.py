@@ -18,11 +18,12 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.middleware import MFA_OK_KEY
+from accounts.roles import Role
 from audit.models import AuditEvent
 from cases import services
 from cases.models import BreakGlass, Goal, Handover
 from cases.tests.base import CasePersonas
-from core.testing import TOTP_SECRET
+from core.testing import TOTP_SECRET, make_user
 from core.tests.test_url_matrix import url_names
 
 A, OW, T, S, X, CO, AD, D = "anonymous", "owner", "team", "same", "other", "coord", "admin", "dpo"
@@ -157,6 +158,51 @@ MATRIX = {
         "person",
     ),
     "api:get_disclosure_log": ("person", "get", {A: 401, D: 200, OW: 403, AD: 403}, "person"),
+    # the team: its case manager only
+    "api:list_case_team": ("file", "get", {A: 401, OW: 200, T: 403, **NOT_CASES}, "person"),
+    "api:add_case_team_member": ("file", "post", {A: 401, OW: 201, T: 403, **NOT_CASES}, "person"),
+    "api:remove_case_team_member": (
+        "member",
+        "delete",
+        {A: 401, OW: 204, T: 403, **NOT_CASES},
+        "person",
+    ),
+    "api:change_case_manager": ("file", "post", {A: 401, OW: 200, T: 403, **NOT_CASES}, "person"),
+    # documents and the timeline
+    "api:list_attachments": ("file", "get", {A: 401, OW: 200, T: 200, **NOT_CASES}, "person"),
+    "api:create_attachment": ("file", "post", {A: 401, OW: 201, T: 201, **NOT_CASES}, "person"),
+    "api:download_attachment": (
+        "attachment",
+        "get",
+        {A: 401, OW: 200, T: 200, **NOT_CASES},
+        "person",
+    ),
+    "api:get_timeline": ("file", "get", {A: 401, OW: 200, T: 200, **NOT_CASES}, "person"),
+    "api:withdraw_service_referral": (
+        "service_referral",
+        "post",
+        {A: 401, OW: 200, T: 200, **NOT_CASES},
+        "person",
+    ),
+    # handovers: the case manager hands over, the receiving referral officers decide
+    "api:request_handover": ("file", "post", {A: 401, OW: 201, T: 403, **NOT_CASES}, "person"),
+    "api:list_incoming_handovers": ("", "get", {A: 401, OW: 200, T: 200, X: 200, D: 200}, "person"),
+    "api:decide_handover": (
+        "handover_in",
+        "post",
+        {A: 401, OW: 200, T: 404, S: 404, X: 404, D: 404},
+        "person",
+    ),
+    # break-glass: a colleague off the team, after step-up; the same refusal for the others
+    "api:open_break_glass": (
+        "",
+        "post",
+        {A: 401, S: 201, OW: 400, T: 400, X: 400, CO: 403, AD: 403, D: 403},
+        None,
+    ),
+    "api:list_break_glass": ("", "get", {A: 401, D: 200, OW: 403, S: 403, AD: 403}, "person"),
+    "api:review_break_glass": ("grant", "post", {A: 401, D: 200, OW: 403, X: 403}, "person"),
+    "api:list_sent_referrals": ("", "get", {A: 401, X: 200, OW: 200, T: 200, D: 200}, "minor"),
 }
 
 TODAY = "2026-01-10"
@@ -170,7 +216,12 @@ BODIES = {
         "recipients": ["agency-b"],
     },
     "api:create_service_referral": {"service": "SERVICE", "legal_basis": "vital_interest"},
-    "api:close_case_file": {"closure_reason": "goals_reached", "outcome": "stabilised"},
+    "api:close_case_file": {
+        "closure_reason": "goals_reached",
+        "outcome": "stabilised",
+        "version": "FILE_VERSION",
+    },
+    "api:approve_guidance_plan": {"version": "DRAFT_VERSION"},
     "api:patch_case_file": {"phase": "after", "version": "FILE_VERSION"},
     "api:patch_journal_entry": {"text": "Changed", "version": 1},
     "api:create_evaluation": {"evaluated_on": TODAY, "summary": "Seen"},
@@ -196,7 +247,19 @@ BODIES = {
     },
     "api:decide_referral": {"decision": "close", "note": "Nothing to do"},
     "api:answer_incoming_referral": {"status": "accepted", "version": 1},
+    "api:add_case_team_member": {"user": "colleague@a.test"},
+    "api:change_case_manager": {"user": "partner@a.test"},
+    "api:request_handover": {
+        "to_organisation": "agency-b",
+        "legal_basis": "vital_interest",
+        "summary": "Moves to B's area",
+    },
+    "api:decide_handover": {"accept": False},
+    "api:open_break_glass": {"handle": "PERSON_HANDLE", "reason": "A crisis call, tonight."},
+    "api:review_break_glass": {"justified": True},
 }
+# operations that need a current code of the caller's authenticator (step-up)
+STEP_UP = {"api:export_case_file", "api:reveal_national_number", "api:open_break_glass"}
 
 # lists that show these personas nobody: an empty page, nothing to audit
 SHOWS_NOBODY = {
@@ -206,6 +269,8 @@ SHOWS_NOBODY = {
     "api:list_case_files": {S, X, AD},
     "api:list_incoming_referrals": {OW},
     "api:list_referrals": {T, X},
+    "api:list_incoming_handovers": {T, X, D},
+    "api:list_sent_referrals": {OW, T, D},
 }
 
 
@@ -240,8 +305,14 @@ class CasesMatrix(CasePersonas):
         )
         cls.plan = services.draft_plan(cls.file, actor=cls.officer)
         goal = {"sphere": "housing", "description": "g", "partner": cls.org_a}
-        services.save_plan(cls.plan, {"review_on": today}, [goal], actor=cls.officer)
-        services.approve_plan(cls.plan, actor=cls.officer)
+        cls.plan = services.save_plan(
+            cls.plan,
+            {"review_on": today},
+            [goal],
+            actor=cls.officer,
+            expected_version=cls.plan.version,
+        )
+        services.approve_plan(cls.plan, actor=cls.officer, expected_version=cls.plan.version)
         cls.draft = services.draft_plan(cls.file, actor=cls.officer)
         cls.condition = services.add_condition(
             cls.file,
@@ -271,6 +342,15 @@ class CasesMatrix(CasePersonas):
             legal_basis="vital_interest",
             summary="s",
             requested_by=cls.officer,
+        )
+        # B's referral officer receives the handover to B; A's (the case manager) one from B
+        make_user("officer@b.test", cls.org_b, Role.REFERRAL_OFFICER)
+        cls.handover_in = Handover.objects.create(
+            file=cls.file_b,
+            to_organisation=cls.org_a,
+            legal_basis="vital_interest",
+            summary="s",
+            requested_by=cls.partner_b,
         )
         cls.grant = BreakGlass.objects.create(
             user=cls.colleague,
@@ -307,6 +387,8 @@ class CasesMatrix(CasePersonas):
             "service_referral": {**file, "referral_uuid": self.service_referral.uuid},
             "referral": {"referral_uuid": self.referral.uuid},
             "handover": {"handover_uuid": self.handover.uuid},
+            "handover_in": {"handover_uuid": self.handover_in.uuid},
+            "member": {**file, "member": self.partner.email},
             "grant": {"grant_uuid": self.grant.uuid},
             "person": {"person_uuid": self.person.uuid},
             "incoming": {"referral_uuid": self.service_referral.uuid},
@@ -337,13 +419,17 @@ class CasesMatrix(CasePersonas):
 
     def call_api(self, name, key, method, user):
         headers = {}
-        if user is not None and name in ("api:export_case_file", "api:reveal_national_number"):
+        if user is not None and name in STEP_UP:
             counter = int(time.time()) // 30
             headers["X-Synergie-OTP"] = format_hotp_value(hotp_value(TOTP_SECRET, counter))
         url = self.url(name, key)
+        if name == "api:create_attachment":
+            upload = SimpleUploadedFile("b.txt", b"abc", "text/plain")
+            return self.client.post(url, {"upload": upload}, headers=headers)
         if name in BODIES:
             text = json.dumps(BODIES[name])
             text = text.replace('"SERVICE"', f'"{self.private_service_b.uuid}"')
+            text = text.replace('"PERSON_HANDLE"', f'"{self.person.handle}"')
             self.file.refresh_from_db()
             text = text.replace('"FILE_VERSION"', str(self.file.version))
             self.draft.refresh_from_db()

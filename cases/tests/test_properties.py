@@ -3,12 +3,14 @@ files, teams, break-glass grants and contributions, what every user's list, sear
 and shared-file view return equals what the rules (written again here, naively) allow."""
 
 import datetime
+import uuid
 
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
+from accounts.middleware import MFA_OK_KEY
 from accounts.roles import Role, sync_role_groups
 from cases import access
 from cases.models import BreakGlass, CaseFile, Contribution, Person, TeamMember, TeamRole
@@ -44,6 +46,18 @@ world = st.fixed_dictionaries(
 
 
 class AccessRulesHold(TestCase):
+    def assert_api_lists(self, user, expected_uuids):
+        """The API's case list (and its search) returns exactly the user's team files."""
+        self.client.force_login(user)
+        session = self.client.session
+        session[MFA_OK_KEY] = True
+        session.save()
+        response = self.client.get("/api/v1/cases/files?page_size=100")
+        self.assertEqual(response.status_code, 200)
+        got = {uuid.UUID(row["id"]) for row in response.json()["results"]}
+        self.assertEqual(got, expected_uuids)
+        self.client.logout()
+
     @settings(
         max_examples=30,
         deadline=None,
@@ -129,6 +143,7 @@ class AccessRulesHold(TestCase):
                 )
 
             expected_list = {f.pk for f in files if on_team(f)}
+            self.assert_api_lists(user, {f.uuid for f in files if on_team(f)})
             expected_read = {f.pk for f in files if may_read(f)}
             self.assertEqual(
                 set(access.team_files(user).values_list("pk", flat=True)), expected_list

@@ -21,6 +21,7 @@ class OverdueReferrals(CasePersonas):
             fields=["name"],
             message="please",
             legal_basis="consent",
+            consent_reference="Signed form of 3 March",
             actor=self.partner,
         )
         ServiceReferral.objects.filter(pk=referral.pk).update(

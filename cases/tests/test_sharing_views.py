@@ -82,6 +82,7 @@ class SharingCase(CasePersonas):
             fields=list(fields),
             message="Please call the mother.",
             legal_basis="consent",
+            consent_reference="Signed form of 3 March",
             actor=self.partner,
         )
 
@@ -315,6 +316,7 @@ class IncomingTest(SharingCase):
                 fields=[],
                 message="",
                 legal_basis="consent",
+                consent_reference="Signed form of 3 March",
                 actor=self.officer,
             )
         with CaptureQueriesContext(connection) as many:
@@ -885,6 +887,10 @@ class DisclosureTest(SharingCase):
         self.login(self.partner)
         self.get("shared", self.file.uuid)
         self.login(self.dpo)
+        response = self.get("disclosures_export", self.person.uuid)
+        self.assertEqual(response.status_code, 302)  # the second factor again first
+        self.assertIn("/accounts/2fa/reauthenticate/", response["Location"])
+        self.step_up(self.dpo)
         response = self.get("disclosures_export", self.person.uuid)
         self.assertEqual(response.status_code, 200)
         self.assertIn("attachment", response["Content-Disposition"])

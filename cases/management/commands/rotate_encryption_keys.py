@@ -4,6 +4,8 @@ Rotating: put the new Fernet key first in FIELD_ENCRYPTION_KEY (keep the old one
 run this command, then remove the old keys. Safe to run again; each chunk is one transaction.
 """
 
+import secrets
+
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -34,7 +36,9 @@ class Command(BaseCommand):
         count, last = 0, 0
         while True:
             with transaction.atomic():
-                rows = list(model.objects.filter(pk__gt=last).order_by("pk")[:CHUNK])
+                # locked, so that an edit made meanwhile is not written back as it was
+                chunk = model.objects.select_for_update().filter(pk__gt=last).order_by("pk")
+                rows = list(chunk[:CHUNK])
                 if not rows:
                     return count
                 if model is Person:
@@ -45,11 +49,19 @@ class Command(BaseCommand):
             last = rows[-1].pk
 
     def rotate_attachments(self) -> int:
+        """Each document is written anew under a new name before the row points to it;
+        the old file is deleted only once that is committed: a failure loses nothing."""
         count = 0
-        for attachment in Attachment.objects.only("pk", "blob").iterator(chunk_size=CHUNK):
-            with default_storage.open(attachment.blob, "rb") as handle:
-                token = handle.read()
-            default_storage.delete(attachment.blob)
-            default_storage.save(attachment.blob, ContentFile(rotate_token(token)))
+        for pk in Attachment.objects.values_list("pk", flat=True).iterator(chunk_size=CHUNK):
+            with transaction.atomic():
+                attachment = Attachment.objects.select_for_update().only("blob").get(pk=pk)
+                old = attachment.blob
+                with default_storage.open(old, "rb") as handle:
+                    token = handle.read()
+                new = default_storage.save(
+                    f"cases/{secrets.token_hex(16)}.bin", ContentFile(rotate_token(token))
+                )
+                Attachment.objects.filter(pk=pk).update(blob=new)
+                transaction.on_commit(lambda old=old: default_storage.delete(old))
             count += 1
         return count
