@@ -1,7 +1,7 @@
 # Everyday commands. `make demo` and `make test` are the README's two commands.
 PY := .venv/bin/python
 
-.PHONY: demo run test lint format typecheck messages setup bench
+.PHONY: demo run test lint format typecheck messages setup bench bench-cases
 
 demo:            ## set up, migrate, load the demo data and serve on http://127.0.0.1:8000
 	scripts/demo.sh
@@ -31,3 +31,6 @@ messages: setup  ## refresh the catalogues of the four languages and compile the
 
 bench: setup     ## generate synthetic data on PostgreSQL and measure (see bench/README.md)
 	$(PY) bench/run.py
+
+bench-cases: setup  ## load the Cases module's data and measure its pages (see bench/CASES.md)
+	$(PY) bench/cases_run.py

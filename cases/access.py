@@ -25,7 +25,17 @@ Getting one record for a user also writes its audit row: there is no unaudited r
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -327,8 +337,14 @@ def disclosure_events(user, person: Person) -> QuerySet[AuditEvent]:
     org = user.organisation_id
     files = CaseFile.objects.filter(person=person, organisation_id=org).values_list("pk", "uuid")
     file_ids = [str(value) for pair in files for value in pair]
+    in_reach = Q(organisation_id=org) | Q(target_type="cases.casefile", target_id__in=file_ids)
+    # One CASE rather than the OR itself: PostgreSQL would estimate the OR from the whole
+    # table (the organisation's share of all events, ~0.5 %) while nearly all of a person's
+    # events are in reach, then read and sort all of them for each page of 50. A CASE it
+    # estimates at one half, and walks the (subject, at) index in the page's order instead
+    # (bench/CASES.md: 11,000 events, 30 ms -> 0.2 ms).
     return AuditEvent.objects.filter(subject=str(person.uuid)).filter(
-        Q(organisation_id=org) | Q(target_type="cases.casefile", target_id__in=file_ids)
+        Case(When(in_reach, then=Value(True)), default=Value(False), output_field=BooleanField())
     )
 
 

@@ -75,7 +75,6 @@ from cases.models import (
     GuidancePlan,
     Handover,
     JournalEntry,
-    LegalBasis,
     PlanStatus,
     ReferralStatus,
     ServiceReferral,
@@ -828,6 +827,7 @@ class HandoverIn(Schema):
     legal_basis: str
     consent_reference: str = ""
     consent_expires_on: datetime.date | None = None
+    guardian: str = Field("", description="For a minor: consented, informed or not_involved")
     summary: str = Field(..., description="The only thing the other organisation receives")
 
 
@@ -838,6 +838,8 @@ class HandoverOut(Schema):
     to_organisation: str = Field(..., description="Key of the receiving organisation")
     legal_basis: str
     consent_reference: str
+    consent_expires_on: datetime.date | None
+    guardian: str
     status: str = Field(..., description="pending, accepted or declined")
     requested_by: str
     requested_at: datetime.datetime
@@ -2000,10 +2002,6 @@ def request_handover(request, file_uuid: UUID, payload: HandoverIn):
     receiving.queryset = receiving_organisations().exclude(pk=file.organisation_id)
     _keyed(form, to_organisation="key")
     raise_form_errors(form)
-    data = form.cleaned_data
-    expires = data.get("consent_expires_on")
-    if data["legal_basis"] == LegalBasis.CONSENT and expires and expires < timezone.localdate():
-        raise ValidationError({"consent_expires_on": _("This consent has expired.")})
     handover = services.request_handover(file, form.data_for_service(), actor=request.auth)
     return Status(201, handover)
 

@@ -22,6 +22,7 @@ from cases.models import (
     TeamMember,
 )
 from cases.services import MAX_ATTACHMENT_BYTES
+from cases.tests.base import make_file
 from cases.tests.test_api import API, ApiCase, current_code, events
 from core.testing import make_user
 
@@ -422,6 +423,19 @@ class HandoverTest(MoreApiCase):
                 self.assertEqual(response.status_code, 400)
                 self.assertIn(field, response.json()["errors"])
         self.assertFalse(Handover.objects.exists())
+
+    def test_a_minors_handover_on_consent_records_the_guardians_involvement(self):
+        file = make_file(self.minor, self.org_a, self.officer)
+        url = self.file_url("/handover", file)
+        body = self.body(legal_basis="consent", consent_reference="C-7")
+        response = self.call("post", url, body, user=self.officer)
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("guardian", response.json()["errors"])
+        self.assertFalse(Handover.objects.exists())
+        response = self.call("post", url, {**body, "guardian": "consented"})
+        self.assertEqual(response.status_code, 201, response.content)
+        self.assertEqual(response.json()["guardian"], "consented")
+        self.assertEqual(Handover.objects.get().guardian, "consented")
 
     def test_the_receiving_officers_see_it_and_accept(self):
         handover = self.request_handover()

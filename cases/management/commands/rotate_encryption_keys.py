@@ -5,6 +5,7 @@ run this command, then remove the old keys. Safe to run again; each chunk is one
 """
 
 import secrets
+from functools import partial
 
 from django.apps import apps
 from django.core.files.base import ContentFile
@@ -62,6 +63,6 @@ class Command(BaseCommand):
                     f"cases/{secrets.token_hex(16)}.bin", ContentFile(rotate_token(token))
                 )
                 Attachment.objects.filter(pk=pk).update(blob=new)
-                transaction.on_commit(lambda old=old: default_storage.delete(old))
+                transaction.on_commit(partial(default_storage.delete, old))
             count += 1
         return count
