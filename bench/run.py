@@ -314,6 +314,7 @@ def app_environment(url: str, static_root: str) -> dict[str, str]:
         BENCH_STATIC_ROOT=static_root,
         DEBUG="0",
         SECRET_KEY="bench-only-" + "k" * 60,
+        FIELD_ENCRYPTION_KEY="YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleSE=",
         ALLOWED_HOSTS=HOST,
         DATABASE_URL=url,
         SECURE_SSL_REDIRECT="0",

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -177,6 +178,15 @@ class Organisation(Verifiable):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["key"]
+        indexes = [
+            # municipality__iexact compares UPPER(municipality): the plain index cannot serve it.
+            models.Index(Upper("municipality"), name="network_org_municipality_upper"),
+            # What the public's lists join to: the public organisations, read from the index
+            # alone rather than hashing the whole table.
+            models.Index(
+                fields=["id"], condition=models.Q(is_public=True), name="network_org_public"
+            ),
+        ]
         permissions = [
             ("edit_directory", "Can edit the directory entries of their own organisation"),
             ("coordinate_network", "Can define coverage rules, appoint to posts and import"),
@@ -281,7 +291,10 @@ class Service(Verifiable):
         verbose_name = _("service")
         verbose_name_plural = _("services")
         ordering = ["organisation", "id"]
-        indexes = [models.Index(fields=["is_public", "status"])]
+        indexes = [
+            models.Index(fields=["is_public", "status"]),
+            models.Index(Upper("municipality"), name="network_service_municip_upper"),
+        ]
 
     def __str__(self) -> str:
         return i18n.pick(self.name) or str(self.uuid)
@@ -450,7 +463,10 @@ class Post(Verifiable):
         verbose_name = _("post")
         verbose_name_plural = _("posts")
         ordering = ["organisation", "kind", "id"]
-        indexes = [models.Index(fields=["kind", "organisation", "capacity"])]
+        indexes = [
+            models.Index(fields=["kind", "organisation", "capacity"]),
+            models.Index(Upper("area"), name="network_post_area_upper"),
+        ]
 
     def __str__(self) -> str:
         return self.display_title
@@ -566,7 +582,15 @@ class CoverageGap(models.Model):
                 name="one_open_gap",
             )
         ]
-        indexes = [models.Index(fields=["closed_at", "rule"])]
+        indexes = [
+            models.Index(fields=["closed_at", "rule"]),
+            # The gap report's first page: the newest open gaps without sorting them all.
+            models.Index(
+                fields=["-opened_at", "-id"],
+                condition=models.Q(closed_at__isnull=True),
+                name="network_gap_open_newest",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule} / {self.organisation}"

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import csv
+from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -47,7 +49,39 @@ from plans.models import MeasureActor
 
 PAGE_SIZE = 25
 GAP_PAGE_SIZE = 50
+COUNT_LIMIT = 1000
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
+
+
+class CappedPaginator(Paginator):
+    """Counts the results up to `limit` only: a broad search says "more than 1000" instead
+    of making the database count tens of thousands of rows on every request. Every page stays
+    reachable: the last page within the limit links to the next one, and a page past the
+    limit is counted in full, as Django's Paginator counts."""
+
+    def __init__(self, object_list, per_page, *, limit: int | None = None):
+        super().__init__(object_list, per_page)
+        self.limit: int | None = COUNT_LIMIT if limit is None else limit
+
+    def get_page(self, number):
+        try:
+            wanted = int(number)
+        except (TypeError, ValueError):
+            wanted = 1
+        if self.limit is not None and wanted * self.per_page > self.limit:
+            self.limit = None
+        return super().get_page(number)
+
+    @cached_property
+    def count(self) -> int:
+        # Unordered, so that the database can stop at the first limit + 1 rows it finds.
+        found = cast(QuerySet, self.object_list).order_by()
+        return found.count() if self.limit is None else found[: self.limit + 1].count()
+
+    @property
+    def is_capped(self) -> bool:
+        """Whether there are more results than were counted (the count is then limit + 1)."""
+        return self.limit is not None and self.count > self.limit
 
 
 def directory(request):
@@ -55,7 +89,7 @@ def directory(request):
     form.is_valid()
     kind = form.value("kind") or "services"
     results = search.directory(request.user, form, kind)
-    page = Paginator(results, PAGE_SIZE).get_page(form.value("page") or 1)
+    page = CappedPaginator(results, PAGE_SIZE).get_page(form.value("page") or 1)
     context = {"form": form, "kind": kind, "page": page, "query": request.GET}
     if request.headers.get("HX-Request"):
         return render(request, "network/_results.html", context)
