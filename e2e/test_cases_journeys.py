@@ -208,6 +208,13 @@ def test_a_school_refers_a_minor_and_the_referral_officer_follows_up(visit):
     page.get_by_label(re.compile(r"^Name:")).check()
     page.get_by_label("Message to the service").fill("Un soutien pour la famille de Yanis.")
     page.get_by_label("Legal basis").select_option("consent")
+    # consent for a minor: its reference and how the parents are involved, or it is refused
+    page.get_by_role("button", name="Preview what will be sent").click()
+    visit.check()
+    page.get_by_role("button", name="Send the referral").click()
+    expect(page.locator(".field-error").first).to_be_visible()
+    page.get_by_label(exactly("Consent reference")).fill("Accord signé le 12 novembre")
+    page.get_by_label(exactly("Parents or guardian (minors)")).select_option("consented")
     page.get_by_role("button", name="Preview what will be sent").click()
     preview = page.locator("#preview-heading + dl")
     expect(preview).to_contain_text("Yanis Essai (fictif)")
