@@ -39,6 +39,7 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.roles import has_capability
 from audit.models import AuditEvent
 from audit.services import record
@@ -54,6 +55,18 @@ from cases.models import (
     TeamMember,
     TeamRole,
 )
+
+
+def holders_of(capability: str, organisation_ids):
+    """The active users of these organisations whose role carries the capability (who gets
+    a case's notifications, who can be put on a team)."""
+    app_label, codename = capability.split(".")
+    return User.objects.filter(
+        organisation_id__in=list(organisation_ids),
+        is_active=True,
+        groups__permissions__content_type__app_label=app_label,
+        groups__permissions__codename=codename,
+    ).distinct()
 
 
 def works_cases(user) -> bool:
@@ -122,10 +135,12 @@ def _load_file(user, file_uuid, **lookup) -> CaseFile:
         )
         raise Http404
     file.my_role = file.my_role or ""
+    file.break_glass_grant = None
     if file.my_role:
         file.access_reason = "case team"
     else:
-        grant = _active_grants(user).filter(file=file).first()
+        grant = _active_grants(user).filter(file=file).order_by("-expires_at").first()
+        file.break_glass_grant = grant
         file.access_reason = f"break-glass {grant.uuid}" if grant else ""
     return file
 

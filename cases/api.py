@@ -23,7 +23,7 @@ from uuid import UUID
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -35,7 +35,7 @@ from ninja.pagination import CursorPagination, paginate
 
 from accounts.stepup import OTP_HEADER, otp_valid
 from audit.services import record_person_reads
-from cases import access, services
+from cases import access, search, services
 from cases.forms import (
     SPHERE_PARTS,
     AnswerForm,
@@ -64,8 +64,6 @@ from cases.forms import (
     receiving_organisations,
 )
 from cases.models import (
-    OPEN_PROGRESS,
-    OPEN_SERVICE_REFERRAL,
     Attachment,
     CaseFile,
     Condition,
@@ -85,7 +83,6 @@ from cases.models import (
 )
 from cases.timeline import TIMELINE_KINDS, TIMELINE_LIMIT, file_timeline
 from core.api import AUTHENTICATED, require_write
-from core.encryption import blind_token, normalise
 from core.forms import raise_form_errors
 
 router = Router(tags=["cases"])
@@ -594,14 +591,12 @@ class StatusConflictOut(ErrorOut):
     status: str
 
 
-class ServiceReferralOut(Schema):
-    """A referral to a service as the sending team sees it."""
+class _ReferralToServiceOut(Schema):
+    """What both sides of a referral to a service see of it."""
 
     id: UUID
     service: UUID
     service_name: str
-    organisation: str = Field(..., description="Key of the service's organisation")
-    fields: list[str] = Field(..., description="What was sent about the person")
     message: str
     legal_basis: str
     sent_by: str
@@ -610,7 +605,6 @@ class ServiceReferralOut(Schema):
     due_on: datetime.date = Field(..., description="When the next step is expected")
     overdue: bool
     reason: str
-    answered_at: datetime.datetime | None
     version: int
 
     @staticmethod
@@ -624,10 +618,6 @@ class ServiceReferralOut(Schema):
     @staticmethod
     def resolve_service_name(obj):
         return str(obj.service)
-
-    @staticmethod
-    def resolve_organisation(obj):
-        return obj.service.organisation.key
 
     @staticmethod
     def resolve_sent_by(obj):
@@ -638,51 +628,31 @@ class ServiceReferralOut(Schema):
         return obj.is_overdue
 
 
-class IncomingOut(Schema):
+class ServiceReferralOut(_ReferralToServiceOut):
+    """A referral to a service as the sending team sees it."""
+
+    organisation: str = Field(..., description="Key of the service's organisation")
+    fields: list[str] = Field(..., description="What was sent about the person")
+    answered_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_organisation(obj):
+        return obj.service.organisation.key
+
+
+class IncomingOut(_ReferralToServiceOut):
     """A referral received by one of the organisation's services: only what was sent."""
 
-    id: UUID
-    service: UUID
-    service_name: str
     from_organisation: str = Field(..., description="Key of the sending organisation")
-    sent_by: str
-    sent_at: datetime.datetime
     shared: dict[str, str] = Field(..., description="The information sent, field by field")
-    message: str
-    legal_basis: str
-    status: str
-    due_on: datetime.date
-    overdue: bool
-    reason: str
-    version: int
-
-    @staticmethod
-    def resolve_id(obj):
-        return obj.uuid
-
-    @staticmethod
-    def resolve_service(obj):
-        return obj.service.uuid
-
-    @staticmethod
-    def resolve_service_name(obj):
-        return str(obj.service)
 
     @staticmethod
     def resolve_from_organisation(obj):
         return obj.file.organisation.key
 
     @staticmethod
-    def resolve_sent_by(obj):
-        return _name(obj.sent_by)
-
-    @staticmethod
     def resolve_shared(obj):
         return {key: str(value) for key, value in (obj.shared or {}).items()}
-
-    @staticmethod
-    def resolve_overdue(obj):
-        return obj.is_overdue
 
 
 class ServiceReferralIn(Schema):
@@ -1029,38 +999,6 @@ def _file_out(updated: CaseFile, loaded: CaseFile) -> CaseFile:
 # --- Files ------------------------------------------------------------------------------------
 
 
-def _overdue_referrals() -> QuerySet[ServiceReferral]:
-    """Referrals of the file (OuterRef) still waiting for their next step after its date."""
-    return ServiceReferral.objects.filter(
-        file=OuterRef("pk"), status__in=OPEN_SERVICE_REFERRAL, due_on__lt=timezone.localdate()
-    )
-
-
-def _filtered(files: QuerySet[CaseFile], form: CaseFilterForm) -> QuerySet[CaseFile]:
-    """The case list's filters. None of them ranks or scores a person."""
-    today = timezone.localdate()
-    if form.value("status"):
-        files = files.filter(status=form.value("status"))
-    if form.value("phase"):
-        files = files.filter(phase=form.value("phase"))
-    if form.value("sphere"):
-        goals = Goal.objects.filter(
-            plan__file=OuterRef("pk"), sphere=form.value("sphere"), progress__in=OPEN_PROGRESS
-        ).exclude(plan__status=PlanStatus.SUPERSEDED)
-        files = files.filter(Exists(goals))
-    if form.value("overdue_review"):
-        files = files.filter(status="open", next_review_on__lt=today)
-    if form.value("overdue_referral"):
-        files = files.filter(Exists(_overdue_referrals()))
-    q = (form.value("q") or "").strip()
-    if q:
-        by_name = Q()
-        for word in normalise(q):
-            by_name &= Q(person__name_index__contains=blind_token(word))
-        files = files.filter(Q(person__handle__icontains=q) | (by_name if by_name else Q(pk=None)))
-    return files
-
-
 @router.get(
     "/files",
     response=list[FileListOut],
@@ -1081,9 +1019,9 @@ def list_case_files(request, filters: Query[CaseFileFilter]):
     files = (
         access.team_files(request.auth)
         .select_related("person", "organisation")
-        .annotate(my_role=Subquery(role[:1]), referral_overdue=Exists(_overdue_referrals()))
+        .annotate(my_role=Subquery(role[:1]))
     )
-    return _filtered(files, form)
+    return search.filter_files(search.with_flags(files), form)
 
 
 @router.get(

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from cases.access import holders_of
 from cases.models import (
     Awareness,
     ClosureReason,
@@ -47,15 +48,7 @@ def _not_future(value):
 
 
 def case_workers(organisation_id: int):
-    return (
-        User.objects.filter(
-            organisation_id=organisation_id,
-            is_active=True,
-            groups__permissions__codename="work_cases",
-        )
-        .distinct()
-        .order_by("full_name")
-    )
+    return holders_of("cases.work_cases", [organisation_id]).order_by("full_name")
 
 
 def receiving_organisations():

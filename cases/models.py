@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -289,6 +290,7 @@ class CaseFile(models.Model):
     # set by cases.access when a user opens the file (with `my_role`, their seat: "manager",
     # "member", or "" under break-glass): why they may read it, for the audit row
     access_reason: str = ""
+    break_glass_grant: Any = None  # the grant a break-glass reader reads it under
 
     class Meta:
         verbose_name = _("case file")

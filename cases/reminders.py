@@ -21,9 +21,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import record
+from cases.access import holders_of
 from cases.models import OPEN_SERVICE_REFERRAL, ServiceReferral
 
 ACTION = "case.service_referral.reminded"
@@ -61,11 +61,7 @@ def send_overdue_reminders() -> int:
         user = referral_list[0].sent_by
         links = [site + reverse("cases:file", args=[r.file.uuid]) for r in referral_list]
         sent += _mail(user, referral_list, links, outgoing=True)
-    workers = User.objects.filter(
-        organisation_id__in=by_organisation,
-        is_active=True,
-        groups__permissions__codename="work_cases",
-    ).distinct()
+    workers = holders_of("cases.work_cases", by_organisation)
     for worker in workers:
         referral_list = by_organisation[worker.organisation_id]
         links = [site + reverse("cases:incoming", args=[r.uuid]) for r in referral_list]

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import record
-from cases.access import works_cases
+from cases.access import holders_of, works_cases
 from cases.models import (
     BREAK_GLASS_HOURS,
     SERVICE_ANSWER_DAYS,
@@ -854,11 +854,7 @@ def break_glass(file: CaseFile, reason: str, *, actor: User) -> BreakGlass:
             subject=file.person.uuid,
             reason=f"break-glass {grant.uuid}",
         )
-        dpos = User.objects.filter(
-            organisation_id=file.organisation_id,
-            is_active=True,
-            groups__permissions__codename="view_audit_log",
-        )
+        dpos = holders_of("audit.view_audit_log", [file.organisation_id])
         recipients = {file.manager.email, *dpos.values_list("email", flat=True)}
         url = reverse("cases:break_glass_review")
         subject = _("Break-glass access to file %(handle)s") % {"handle": file.person.handle}
@@ -1014,13 +1010,7 @@ def _mail(subject: str, path: str, recipients: list[str]) -> None:
 
 def _notify_organisation(organisation_id: int, subject: str, path: str) -> None:
     recipients = list(
-        User.objects.filter(
-            organisation_id=organisation_id,
-            is_active=True,
-            groups__permissions__codename="work_cases",
-        )
-        .distinct()
-        .values_list("email", flat=True)
+        holders_of("cases.work_cases", [organisation_id]).values_list("email", flat=True)
     )
     text = str(subject)
     transaction.on_commit(lambda: _mail(text, path, recipients))

@@ -12,7 +12,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,7 +23,7 @@ from django.views.decorators.http import require_POST
 from accounts.stepup import step_up_required
 from audit.models import AuditEvent
 from audit.services import record_person_reads
-from cases import access, services
+from cases import access, search, services
 from cases.forms import (
     SPHERE_PARTS,
     AttachmentForm,
@@ -41,26 +40,19 @@ from cases.forms import (
     goals_from,
 )
 from cases.models import (
-    OPEN_PROGRESS,
-    OPEN_SERVICE_REFERRAL,
     Attachment,
-    BreakGlass,
     Condition,
     Context,
     EntryKind,
     Evaluation,
-    FileStatus,
-    Goal,
     GuidancePlan,
     JournalEntry,
     Phase,
     PlanStatus,
     Progress,
-    ServiceReferral,
     Sphere,
 )
 from cases.timeline import TIMELINE_KINDS, TIMELINE_LIMIT, file_timeline
-from core.encryption import blind_token, normalise
 from network.models import LANGUAGE_CHOICES
 
 PAGE_SIZE = 50
@@ -124,13 +116,6 @@ def _shown(values: dict, *names: str) -> dict:
 
 def _file_context(request, file) -> dict:
     """What every page of a file shows: the person, the reader's rights, break-glass."""
-    grant = None
-    if not file.my_role:
-        grant = (
-            BreakGlass.objects.filter(user=request.user, file=file, expires_at__gt=timezone.now())
-            .order_by("-expires_at")
-            .first()
-        )
     return {
         "file": file,
         "person": file.person,
@@ -138,7 +123,7 @@ def _file_context(request, file) -> dict:
         "can_share": access.can_share(request.user, file),
         "can_refer": access.can_refer(request.user, file),
         "can_manage": access.can_manage_file(request.user, file),
-        "break_glass": grant,
+        "break_glass": file.break_glass_grant,
         "is_break_glass": not file.my_role,
     }
 
@@ -155,51 +140,10 @@ def _redirect_to_file(file):
 # --- the case list ----------------------------------------------------------------------------
 
 
-def _filter_files(files, form: CaseFilterForm):
-    today = timezone.localdate()
-    if form.value("status"):
-        files = files.filter(status=form.value("status"))
-    if form.value("phase"):
-        files = files.filter(phase=form.value("phase"))
-    if form.value("sphere"):
-        files = files.filter(
-            Exists(
-                Goal.objects.filter(
-                    plan__file=OuterRef("pk"),
-                    plan__status=PlanStatus.APPROVED,
-                    sphere=form.value("sphere"),
-                    progress__in=OPEN_PROGRESS,
-                )
-            )
-        )
-    if form.value("overdue_review"):
-        files = files.filter(status=FileStatus.OPEN, next_review_on__lt=today)
-    if form.value("overdue_referral"):
-        files = files.filter(referral_overdue=True)
-    query = (form.value("q") or "").strip()
-    if query:
-        # a whole handle or its beginning ("NAM-2026-00"), or every word of the name
-        matches = Q(person__handle__istartswith=query)
-        words = normalise(query)
-        if words:
-            by_name = Q()
-            for word in words:
-                by_name &= Q(person__name_index__contains=blind_token(word))
-            matches |= by_name
-        files = files.filter(matches)
-    return files
-
-
 @login_required
 def file_list(request):
     form = CaseFilterForm(request.GET or None)
-    overdue = ServiceReferral.objects.filter(
-        file=OuterRef("pk"),
-        status__in=OPEN_SERVICE_REFERRAL,
-        due_on__lt=timezone.localdate(),
-    )
-    files = access.team_files(request.user).annotate(referral_overdue=Exists(overdue))
-    files = _filter_files(files, form)
+    files = search.filter_files(search.with_flags(access.team_files(request.user)), form)
     if form.value("after"):
         files = files.filter(pk__lt=form.value("after"))
     rows = list(files.select_related("person", "manager").order_by("-id")[: PAGE_SIZE + 1])

@@ -161,8 +161,11 @@ class WhoSeesWhatTest(ApiCase):
             actor=self.officer,
             expected_version=other.version,
         )
-        CaseFile.objects.filter(pk=self.file.pk).update(next_review_on=self.future(-3))
-        self.make_draft()
+        draft = self.make_draft()  # the sphere filter looks at the plan in force
+        services.approve_plan(draft, actor=self.officer, expected_version=draft.version)
+        CaseFile.objects.filter(pk=self.file.pk).update(
+            next_review_on=self.future(-3), phase="none"
+        )
         services.refer_to_service(
             self.file,
             self.service_a,

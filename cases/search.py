@@ -1,0 +1,62 @@
+"""The case list's filters and search, for the page and the API alike. None of them ranks or
+scores a person; they narrow a queryset the caller already scoped through cases/access.py."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from cases.forms import CaseFilterForm
+from cases.models import (
+    OPEN_PROGRESS,
+    OPEN_SERVICE_REFERRAL,
+    CaseFile,
+    FileStatus,
+    Goal,
+    PlanStatus,
+    ServiceReferral,
+)
+from core.encryption import blind_token, normalise
+
+
+def overdue_referrals() -> QuerySet[ServiceReferral]:
+    """Referrals of the file (OuterRef) still waiting for their next step after its date."""
+    return ServiceReferral.objects.filter(
+        file=OuterRef("pk"), status__in=OPEN_SERVICE_REFERRAL, due_on__lt=timezone.localdate()
+    )
+
+
+def with_flags(files: QuerySet[CaseFile]) -> QuerySet[CaseFile]:
+    """Each file with `referral_overdue`, shown in the lists."""
+    return files.annotate(referral_overdue=Exists(overdue_referrals()))
+
+
+def filter_files(files: QuerySet[CaseFile], form: CaseFilterForm) -> QuerySet[CaseFile]:
+    if form.value("status"):
+        files = files.filter(status=form.value("status"))
+    if form.value("phase"):
+        files = files.filter(phase=form.value("phase"))
+    if form.value("sphere"):
+        open_goals = Goal.objects.filter(  # of the plan in force
+            plan__file=OuterRef("pk"),
+            plan__status=PlanStatus.APPROVED,
+            sphere=form.value("sphere"),
+            progress__in=OPEN_PROGRESS,
+        )
+        files = files.filter(Exists(open_goals))
+    if form.value("overdue_review"):
+        files = files.filter(status=FileStatus.OPEN, next_review_on__lt=timezone.localdate())
+    if form.value("overdue_referral"):
+        files = files.filter(Exists(overdue_referrals()))
+    query = (form.value("q") or "").strip()
+    if query:
+        # a whole handle or its beginning ("NAM-2026-00"), or every word of the name
+        matches = Q(person__handle__istartswith=query)
+        words = normalise(query)
+        if words:
+            by_name = Q()
+            for word in words:
+                by_name &= Q(person__name_index__contains=blind_token(word))
+            matches |= by_name
+        files = files.filter(matches)
+    return files
