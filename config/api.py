@@ -8,10 +8,13 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from cases.api import router as cases_router
+from consultations.api import router as consultations_router
+from figures.api import router as figures_router
 from network.api import router as network_router
 from plans.api import router as plans_router
 from plans.services import ConflictError
 from platforms.api import router as platforms_router
+from retention.api import router as retention_router
 
 api = NinjaAPI(
     title="Synergie API",
@@ -27,6 +30,9 @@ api.add_router("/", plans_router)
 api.add_router("/", network_router)
 api.add_router("/", platforms_router)
 api.add_router("/cases/", cases_router)
+api.add_router("/consultations/", consultations_router)
+api.add_router("/retention/", retention_router)
+api.add_router("/statistics/", figures_router)
 
 
 def _messages(error: ValidationError) -> dict[str, list[str]]:

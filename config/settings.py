@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "plans",
     "platforms",
     "cases",
+    "consultations",
+    "retention",
+    "figures",
 ]
 
 MIDDLEWARE = [

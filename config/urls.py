@@ -16,6 +16,9 @@ urlpatterns = [
     path("directory/", include("network.urls")),
     path("platforms/", include("platforms.urls")),
     path("cases/", include("cases.urls")),
+    path("consultations/", include("consultations.urls")),
+    path("retention/", include("retention.urls")),
+    path("statistics/", include("figures.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
