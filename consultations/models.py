@@ -76,6 +76,7 @@ class Meeting(Record):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -3,10 +3,20 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import roles_of
+from accounts.roles import Role, roles_of
 from audit.access import can_view_audit_log
 from cases.access import is_dpo, receives_referrals, works_cases
 from network.access import can_coordinate_network
+
+# roles whose holders sit in LIVC-Rs or are invited to them (the page lists what each sees)
+CONSULTATION_ROLES = {
+    Role.LIVC_MEMBER,
+    Role.MUNICIPAL_COORDINATOR,
+    Role.REFERRAL_OFFICER,
+    Role.PARTNER_PROFESSIONAL,
+    Role.REFERENCE_PERSON,
+    Role.HELPDESK_COUNSELLOR,
+}
 
 
 def navigation(request):
@@ -24,6 +34,8 @@ def navigation(request):
             entries.append((reverse("cases:files"), _("Cases")))
         if receives_referrals(user):
             entries.append((reverse("cases:referrals"), _("Referrals")))
+        if roles_of(user) & CONSULTATION_ROLES:
+            entries.append((reverse("consultations:list"), _("Consultations")))
         if is_dpo(user):
             entries.append((reverse("cases:disclosure_search"), _("Disclosure logs")))
         if can_coordinate_network(user):

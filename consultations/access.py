@@ -1,0 +1,323 @@
+"""Who sees what of the case consultations of an LIVC-R.
+
+- The **members** of a cell are the people whose account is linked to the current holder of
+  a post sitting in the cell today with a mandatory legal role: the mayor or their
+  representative, the prevention officer, and the chief of the local police or their
+  representative, who counts only while their "secret" (or higher) clearance is valid.
+  Members see every meeting of their cell, its whole agenda, the minutes, and the identity
+  of the persons discussed (each look at an identity is logged).
+- An **invited participant** is invited for one case, with a reason. They see the meeting
+  (date, place) and, once they have signed the confidentiality declaration, that case only:
+  never the other cases, the minutes or the register of other participants.
+- Everybody else, administrators and coordinators included, gets a 404.
+
+The agenda is prepared by the members whose seat is chair or secretary, or who are the
+prevention officer; the meeting's chair records the consensus; only a police member may
+download an information sheet, which exists only after consensus.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.roles import requires_mfa
+from audit.services import record, record_person_reads
+from cases.models import Contribution, LegalBasis, Person
+from consultations.models import (
+    DECLARATION_VERSION,
+    AgendaCase,
+    Attendance,
+    CaseAction,
+    InformationSheet,
+    Invitation,
+    Meeting,
+    Minutes,
+    Seat,
+)
+from network.models import Clearance, LegalRole
+from platforms.models import Membership, Platform, PlatformKind
+
+MANDATORY_ROLES = (LegalRole.MAYOR, LegalRole.POLICE_CHIEF, LegalRole.PREVENTION_OFFICER)
+CLEARED = (Clearance.SECRET, Clearance.TOP_SECRET)
+PREPARING_SEATS = ("chair", "secretary")
+
+
+def _member_seats(user) -> QuerySet[Membership]:
+    """The user's current seats in LIVC-Rs through a post they hold."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Membership.objects.none()
+    if not requires_mfa(user):  # a seat is only for accounts that must use a second factor
+        return Membership.objects.none()
+    today = timezone.localdate()
+    cleared = Q(post__clearance__in=CLEARED) & (
+        Q(post__clearance_expires_on__isnull=True) | Q(post__clearance_expires_on__gte=today)
+    )
+    return (
+        Membership.objects.current()
+        .filter(platform__kind=PlatformKind.LIVC_R, post__holder__user=user)
+        .filter(post__legal_role__in=MANDATORY_ROLES)
+        .filter(~Q(post__legal_role=LegalRole.POLICE_CHIEF) | cleared)
+    )
+
+
+def seats_of(user) -> list[Membership]:
+    """The user's seats, read once per request."""
+    cached = getattr(user, "_synergie_cell_seats", None)
+    if cached is None:
+        cached = list(_member_seats(user).select_related("post", "platform"))
+        user._synergie_cell_seats = cached
+    return cached
+
+
+def member_cells(user) -> list[int]:
+    return sorted({seat.platform_id for seat in seats_of(user)})
+
+
+def seat_in(user, cell_id: int) -> Membership | None:
+    return next((seat for seat in seats_of(user) if seat.platform_id == cell_id), None)
+
+
+def is_member(user, cell_id: int) -> bool:
+    return seat_in(user, cell_id) is not None
+
+
+def cells_for_user(user) -> QuerySet[Platform]:
+    """The cells the user sits in."""
+    return Platform.objects.filter(pk__in=member_cells(user))
+
+
+def get_cell_for_user(user, key: str) -> Platform:
+    cell = cells_for_user(user).filter(key=key).first()
+    if cell is None:
+        raise Http404
+    return cell
+
+
+def visible_meetings(user) -> QuerySet[Meeting]:
+    """Meetings of the user's cells, and meetings the user is invited to for a case."""
+    if not getattr(user, "is_authenticated", False):
+        return Meeting.objects.none()
+    invited = AgendaCase.objects.filter(invitations__user=user).values("meeting_id")
+    return Meeting.objects.filter(Q(cell_id__in=member_cells(user)) | Q(pk__in=invited))
+
+
+def get_meeting_for_user(user, meeting_uuid) -> Meeting:
+    meeting = (
+        visible_meetings(user)
+        .select_related("cell", "chair", "secretary")
+        .filter(uuid=meeting_uuid)
+        .first()
+    )
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def attendance_of(user, meeting: Meeting) -> Attendance | None:
+    return Attendance.objects.filter(meeting=meeting, user=user).first()
+
+
+def has_signed(user, meeting: Meeting) -> bool:
+    """Whether the user signed the current declaration for this meeting."""
+    return Attendance.objects.filter(
+        meeting=meeting,
+        user=user,
+        declaration_signed_at__isnull=False,
+        declaration_version=DECLARATION_VERSION,
+    ).exists()
+
+
+def must_sign(user, meeting: Meeting) -> bool:
+    """An invited participant who has not signed yet: the content stays closed."""
+    return not is_member(user, meeting.cell_id) and not has_signed(user, meeting)
+
+
+def visible_cases(user, meeting: Meeting) -> QuerySet[AgendaCase]:
+    """The agenda as the user may see it: whole for members; the cases an invited
+    participant is invited to, once they signed; nothing before."""
+    cases = AgendaCase.objects.filter(meeting=meeting).select_related(
+        "person", "presented_by", "carried_from__meeting"
+    )
+    if is_member(user, meeting.cell_id):
+        return cases
+    if not has_signed(user, meeting):
+        return cases.none()
+    return cases.filter(invitations__user=user)
+
+
+def get_case_for_user(user, meeting: Meeting, case_id: int, action: str) -> AgendaCase:
+    """One case of the agenda, its read logged with the person as subject; 404 outside."""
+    case = visible_cases(user, meeting).filter(pk=case_id).first()
+    if case is None:
+        if AgendaCase.objects.filter(meeting=meeting, pk=case_id).exists():
+            record(
+                "consultation.case.denied",
+                actor=user,
+                target=("consultations.agendacase", case_id),
+            )
+        raise Http404
+    record(action, actor=user, target=case, subject=case.person.uuid)
+    return case
+
+
+def log_agenda_read(user, meeting: Meeting, cases: list[AgendaCase], action: str) -> None:
+    """One read event per person the agenda showed (by handle)."""
+    record_person_reads(
+        action,
+        actor=user,
+        target_type="consultations.agendacase",
+        rows=[(case.pk, case.person.uuid) for case in cases],
+    )
+
+
+def entitled_to_identity(user, case: AgendaCase) -> bool:
+    """Members of the cell, and the participant invited for this case (once signed)."""
+    if is_member(user, case.meeting.cell_id):
+        return True
+    return case.invitations.filter(user=user).exists() and has_signed(user, case.meeting)
+
+
+def can_prepare(user, cell_id: int) -> bool:
+    """The chair and secretary of the cell, and its prevention officer."""
+    seat = seat_in(user, cell_id)
+    if seat is None:
+        return False
+    return seat.role in PREPARING_SEATS or seat.post.legal_role == LegalRole.PREVENTION_OFFICER
+
+
+def can_record(user, meeting: Meeting) -> bool:
+    """The meeting's chair and secretary record attendance, discussion and actions."""
+    if not is_member(user, meeting.cell_id):
+        return False
+    return user.pk in (meeting.chair_id, meeting.secretary_id)
+
+
+def can_chair(user, meeting: Meeting) -> bool:
+    return is_member(user, meeting.cell_id) and user.pk == meeting.chair_id
+
+
+def is_police_member(user, cell_id: int) -> bool:
+    seat = seat_in(user, cell_id)
+    return seat is not None and seat.post.legal_role == LegalRole.POLICE_CHIEF
+
+
+def can_read_minutes(user, meeting: Meeting) -> bool:
+    return is_member(user, meeting.cell_id)
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def contributions_for(case: AgendaCase) -> QuerySet[Contribution]:
+    """What partners shared with this cell about the person, in force today."""
+    today = timezone.localdate()
+    return (
+        Contribution.objects.filter(
+            person_id=case.person_id, to_livc_id=case.meeting.cell_id, withdrawn_at__isnull=True
+        )
+        .exclude(legal_basis=LegalBasis.CONSENT, consent_expires_on__lt=today)
+        .select_related("file__organisation")
+        .order_by("-created_at", "-id")
+    )
+
+
+def persons_shared_with(cell: Platform) -> QuerySet[Person]:
+    """Persons some partner has shared something about with the cell: the only ones the
+    agenda can take."""
+    today = timezone.localdate()
+    shared = (
+        Contribution.objects.filter(to_livc=cell, withdrawn_at__isnull=True)
+        .exclude(legal_basis=LegalBasis.CONSENT, consent_expires_on__lt=today)
+        .values("person_id")
+    )
+    return Person.objects.filter(pk__in=shared).order_by("handle")
+
+
+def open_actions_for(case: AgendaCase) -> QuerySet[CaseAction]:
+    """The person's actions in this cell still open, whichever meeting set them."""
+    return CaseAction.objects.filter(
+        cell_id=case.meeting.cell_id, person_id=case.person_id, done_on__isnull=True
+    ).select_related("owner", "case__meeting")
+
+
+def get_action_for_user(user, action_id: int) -> CaseAction:
+    """An action of a case the user may see (members: their cells; invited: their case)."""
+    action = CaseAction.objects.select_related("case__meeting__cell", "person").filter(pk=action_id)
+    found = action.first()
+    if found is None:
+        raise Http404
+    meeting = found.case.meeting
+    if is_member(user, found.cell_id):
+        return found
+    if visible_cases(user, meeting).filter(pk=found.case_id).exists():
+        return found
+    raise Http404
+
+
+def get_minutes_for_user(user, meeting: Meeting) -> Minutes | None:
+    """The minutes of a meeting the user sees; members only (403 for invited ones)."""
+    require(can_read_minutes(user, meeting))
+    return Minutes.objects.filter(meeting=meeting).first()
+
+
+def previous_meeting(meeting: Meeting) -> Meeting | None:
+    return (
+        Meeting.objects.filter(cell_id=meeting.cell_id, starts_at__lt=meeting.starts_at)
+        .exclude(status="cancelled")
+        .order_by("-starts_at")
+        .first()
+    )
+
+
+def get_sheet_for_user(user, sheet_uuid) -> InformationSheet:
+    """A sheet exists for a police member of its cell to forward; other members of the
+    cell see that it exists (403 on download); everybody else 404."""
+    sheet = (
+        InformationSheet.objects.select_related(
+            "consensus__case__meeting__cell", "consensus__case__person"
+        )
+        .filter(uuid=sheet_uuid)
+        .first()
+    )
+    if sheet is None or not is_member(user, sheet.consensus.case.meeting.cell_id):
+        raise Http404
+    require(is_police_member(user, sheet.consensus.case.meeting.cell_id))
+    return sheet
+
+
+def present_attendees(meeting: Meeting) -> QuerySet[Attendance]:
+    return meeting.attendance.filter(present=True).select_related("user", "organisation")
+
+
+def voters_for(case: AgendaCase) -> list[Attendance]:
+    """Who must agree for the consensus: the members present (the law's "members of the
+    cell present"); invited participants give their view in the discussion, not here."""
+    return list(present_attendees(case.meeting).filter(seat=Seat.MEMBER))
+
+
+def room_cases(meeting: Meeting) -> list[dict[str, Any]]:
+    """The agenda as the projector may show it: a case's content only when every attendee
+    present may see it (an invited participant present hides every other case); never an
+    identity, only handles."""
+    present = list(present_attendees(meeting))
+    invited_ids = [a.user_id for a in present if a.seat == Seat.INVITED]
+    cases = list(
+        AgendaCase.objects.filter(meeting=meeting).select_related("person", "presented_by")
+    )
+    invited_to: dict[int, set[int]] = {}
+    for case_id, user_id in Invitation.objects.filter(
+        case__meeting=meeting, user_id__in=invited_ids
+    ).values_list("case_id", "user_id"):
+        invited_to.setdefault(case_id, set()).add(user_id)
+    rows = []
+    for case in cases:
+        shown = set(invited_ids) <= invited_to.get(case.pk, set())
+        rows.append({"case": case, "shown": shown})
+    return rows
