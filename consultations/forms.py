@@ -82,10 +82,9 @@ class AddCaseForm(forms.Form):
         )
         self.persons = {p.handle: p for p in persons.only("pk", "uuid", "handle")}
         self.fields["handle"].choices = [("", "—")] + [(h, h) for h in self.persons]
-        self.fields["presented_by"].choices = [("", "—")] + [  # type: ignore[attr-defined]
-            (seat.organisation.key, seat.organisation.display_name)
-            for seat in meeting.attendance.select_related("organisation").filter(seat=Seat.MEMBER)
-        ]
+        members = meeting.attendance.select_related("organisation").filter(seat=Seat.MEMBER)
+        organisations = {seat.organisation.key: seat.organisation.display_name for seat in members}
+        self.fields["presented_by"].choices = [("", "—"), *organisations.items()]  # type: ignore[attr-defined]
 
     def clean_handle(self):
         return self.persons[self.cleaned_data["handle"]]

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from accounts.models import User
 from accounts.roles import PERSONAL_DATA_ROLES, Role, sync_role_groups
 from cases.demo import ensure_organisations, load_cases
+from consultations.demo import load_consultations
 from network.demo import load_directory, load_posts, load_protocol
 from plans import services as plan_services
 from plans.importer import load_plan_document
@@ -64,6 +65,8 @@ DEMO_USERS = [
         Role.PARTNER_PROFESSIONAL,
     ),
     ("dpo.namur@demo.synergie.test", "Régine Vie-Privée", "namur", Role.DPO),
+    # the mayor's representative in Namur's LIVC-R, who chairs its case consultations
+    ("rose.mandat@demo.synergie.test", "Rose Mandat", "namur", Role.LIVC_MEMBER),
 ]
 
 DEMO_INDICATORS = {
@@ -117,6 +120,7 @@ class Command(BaseCommand):
             load_platforms()
             load_protocol()
             load_cases()
+            load_consultations()
         self._sample_round(plan, users)
         self._print_logins()
 
