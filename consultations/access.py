@@ -74,6 +74,10 @@ def seats_of(user) -> list[Membership]:
     return cached
 
 
+def legal_role_of(seat: Membership) -> str:
+    return seat.post.legal_role if seat.post is not None else ""
+
+
 def member_cells(user) -> list[int]:
     return sorted({seat.platform_id for seat in seats_of(user)})
 
@@ -187,7 +191,7 @@ def can_prepare(user, cell_id: int) -> bool:
     seat = seat_in(user, cell_id)
     if seat is None:
         return False
-    return seat.role in PREPARING_SEATS or seat.post.legal_role == LegalRole.PREVENTION_OFFICER
+    return seat.role in PREPARING_SEATS or legal_role_of(seat) == LegalRole.PREVENTION_OFFICER
 
 
 def can_record(user, meeting: Meeting) -> bool:
@@ -203,7 +207,7 @@ def can_chair(user, meeting: Meeting) -> bool:
 
 def is_police_member(user, cell_id: int) -> bool:
     seat = seat_in(user, cell_id)
-    return seat is not None and seat.post.legal_role == LegalRole.POLICE_CHIEF
+    return seat is not None and legal_role_of(seat) == LegalRole.POLICE_CHIEF
 
 
 def can_read_minutes(user, meeting: Meeting) -> bool:

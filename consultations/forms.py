@@ -81,7 +81,7 @@ class AddCaseForm(forms.Form):
             pk__in=meeting.cases.values("person_id")
         )
         self.persons = {p.handle: p for p in persons.only("pk", "uuid", "handle")}
-        self.fields["handle"].choices = [("", "—")] + [(h, h) for h in self.persons]
+        self.fields["handle"].choices = [("", "—")] + [(h, h) for h in self.persons]  # type: ignore[attr-defined]
         members = meeting.attendance.select_related("organisation").filter(seat=Seat.MEMBER)
         organisations = {seat.organisation.key: seat.organisation.display_name for seat in members}
         self.fields["presented_by"].choices = [("", "—"), *organisations.items()]  # type: ignore[attr-defined]

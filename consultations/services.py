@@ -108,7 +108,7 @@ def schedule_meeting(cell: Platform, data: dict[str, Any], *, acting_user) -> Me
                 user=user,
                 organisation=seat.organisation,
                 seat=Seat.MEMBER,
-                legal_role=seat.post.legal_role,
+                legal_role=access.legal_role_of(seat),
             )
             for user, seat in _members_today(cell)
         )

@@ -375,3 +375,23 @@ class MinutesAndRoomTests(ConsultationPersonas):
         )
         self.assertContains(response, "must sign the confidentiality declaration first")
         self.assertFalse(Attendance.objects.filter(present=True).exists())
+
+
+class ReminderTests(ConsultationPersonas):
+    def test_it_reminds_the_register_of_tomorrows_meeting_without_persons(self):
+        tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+        start = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time(9)))
+        Meeting.objects.filter(pk=self.meeting.pk).update(
+            starts_at=start, ends_at=start + datetime.timedelta(hours=2)
+        )
+        sent = services.send_reminders()
+        self.assertEqual(sent, 4)  # three members and the invited participant
+        recipients = sorted(m.to[0] for m in mail.outbox)
+        self.assertIn("partner@b.test", recipients)
+        for message in mail.outbox:
+            self.assertNotIn(self.person.handle, message.body)
+            self.assertNotIn(self.person.handle, message.attachments[0][1])
+
+    def test_it_reminds_nobody_of_a_meeting_further_away(self):
+        self.assertEqual(services.send_reminders(), 0)
+        self.assertEqual(mail.outbox, [])
