@@ -15,6 +15,7 @@ from platforms.forms import (
     DATETIME,
     DATETIME_FORMATS,
     OrganisationField,
+    organisation_choices,
     plausible_meeting_time,
 )
 
@@ -132,6 +133,10 @@ class ActionForm(forms.Form):
     )
     owner = OrganisationField(label=_("Owner organisation"))
     due_on = forms.DateField(label=_("Deadline"), widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "—"), *organisation_choices()]  # type: ignore[attr-defined]
 
     def clean_due_on(self):
         value = self.cleaned_data["due_on"]

@@ -145,6 +145,8 @@ def update_meeting(
     meeting: Meeting, data: dict[str, Any], version: int | None, *, acting_user
 ) -> Meeting:
     access.require(access.can_prepare(acting_user, meeting.cell_id))
+    if meeting.status != MeetingStatus.PLANNED:
+        raise ValidationError(_("A held or cancelled meeting can no longer change."))
     _check_officers(meeting.cell, data)
     with transaction.atomic():
         current = _lock(meeting, version)
@@ -169,12 +171,16 @@ def set_status(meeting: Meeting, status: str, *, acting_user) -> Meeting:
     """Held (by the chair or secretary, once it has started) or cancelled (before)."""
     if status == MeetingStatus.HELD:
         access.require(access.can_record(acting_user, meeting))
+        if meeting.status != MeetingStatus.PLANNED:
+            raise ValidationError(_("Only a planned meeting can be marked as held."))
         if meeting.starts_at > timezone.now():
             raise ValidationError(_("A meeting can be marked as held once it has started."))
     elif status == MeetingStatus.CANCELLED:
         access.require(access.can_prepare(acting_user, meeting.cell_id))
-        if meeting.status != MeetingStatus.PLANNED:
-            raise ValidationError(_("Only a planned meeting can be cancelled."))
+        if meeting.status != MeetingStatus.PLANNED or meeting.starts_at <= timezone.now():
+            raise ValidationError(
+                _("Only a planned meeting that has not started can be cancelled.")
+            )
     else:
         raise ValidationError(_("Unknown status."))
     with transaction.atomic():
@@ -226,12 +232,20 @@ def remove_case(case: AgendaCase, *, acting_user) -> None:
         record(
             "consultation.case.removed", actor=acting_user, target=case, subject=case.person.uuid
         )
+        invited = list(case.invitations.values_list("user_id", flat=True))
         case.delete()
+        # a participant invited for this case only loses their seat with it
+        still_invited = Invitation.objects.filter(case__meeting=case.meeting, user_id__in=invited)
+        Attendance.objects.filter(
+            meeting=case.meeting, seat=Seat.INVITED, user_id__in=invited
+        ).exclude(user_id__in=still_invited.values("user_id")).delete()
 
 
 def invite(case: AgendaCase, user: User, reason: str, *, acting_user) -> Invitation:
     """Invite a professional for this case only; they get a seat in the register."""
     access.require(access.can_prepare(acting_user, case.meeting.cell_id))
+    if case.meeting.status != MeetingStatus.PLANNED:
+        raise ValidationError(_("Participants are invited to a planned meeting."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say why this participant is invited.")})
     if not user.is_active or user.organisation_id is None or not requires_mfa(user):
@@ -291,7 +305,9 @@ def record_attendance(meeting: Meeting, present_ids: set[int], *, acting_user) -
     unsigned = [
         s
         for s in seats
-        if s.pk in present_ids and s.seat == Seat.INVITED and not s.declaration_signed_at
+        if s.pk in present_ids
+        and s.seat == Seat.INVITED
+        and (not s.declaration_signed_at or s.declaration_version != DECLARATION_VERSION)
     ]
     if unsigned:
         raise ValidationError(
@@ -358,6 +374,8 @@ def complete_action(
         access.can_prepare(acting_user, action.cell_id) or access.can_record(acting_user, meeting)
     ):
         raise PermissionDenied
+    if action.done_on is not None:
+        raise ValidationError(_("This action is already done."))
     if done_on > timezone.localdate():
         raise ValidationError({"done_on": _("The date cannot be in the future.")})
     with transaction.atomic():

@@ -470,14 +470,21 @@ def action_done(request, action_id):
         access.can_prepare(request.user, action.cell_id) or access.can_record(request.user, meeting)
     ):
         access.require(False)
+    record(
+        "consultation.action.read", actor=request.user, target=action, subject=action.person.uuid
+    )
     form = ActionDoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.complete_action(
-            action,
-            form.cleaned_data["follow_up"],
-            form.cleaned_data["done_on"],
-            acting_user=request.user,
-        )
+        try:
+            services.complete_action(
+                action,
+                form.cleaned_data["follow_up"],
+                form.cleaned_data["done_on"],
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return _meeting_url(meeting)
         messages.success(request, _("The action is marked as done."))
         back = request.POST.get("meeting")
         target = (

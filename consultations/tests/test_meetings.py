@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -395,3 +396,78 @@ class ReminderTests(ConsultationPersonas):
     def test_it_reminds_nobody_of_a_meeting_further_away(self):
         self.assertEqual(services.send_reminders(), 0)
         self.assertEqual(mail.outbox, [])
+
+
+class RuleTests(ConsultationPersonas):
+    def test_it_adds_an_action_from_the_case_page(self):
+        self.login(self.prevention)
+        response = self.client.post(
+            reverse("consultations:case_action_add", args=[self.meeting.uuid, self.pat_case.pk]),
+            {
+                "text": "Call the school",
+                "owner": self.org_a.key,
+                "due_on": self.future().isoformat(),
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        action = CaseAction.objects.get()
+        self.assertEqual(
+            (action.text, action.owner, action.cell), ("Call the school", self.org_a, self.cell)
+        )
+
+    def test_it_marks_only_a_planned_meeting_as_held(self):
+        services.set_status(self.meeting, "held", acting_user=self.prevention)
+        with self.assertRaises(ValidationError):
+            services.set_status(self.meeting, "held", acting_user=self.prevention)
+        Meeting.objects.filter(pk=self.meeting.pk).update(status="cancelled")
+        self.meeting.refresh_from_db()
+        with self.assertRaises(ValidationError):
+            services.set_status(self.meeting, "held", acting_user=self.prevention)
+
+    def test_it_cancels_only_a_meeting_that_has_not_started(self):
+        with self.assertRaises(ValidationError):
+            services.set_status(self.meeting, "cancelled", acting_user=self.prevention)
+        self.assertEqual(Meeting.objects.get(pk=self.meeting.pk).status, "planned")
+
+    def test_it_keeps_a_held_meeting_as_it_was(self):
+        services.set_status(self.meeting, "held", acting_user=self.prevention)
+        data = {
+            "starts_at": self.meeting.starts_at,
+            "ends_at": self.meeting.ends_at,
+            "location": "Elsewhere",
+            "chair": self.mayor,
+            "secretary": self.prevention,
+        }
+        with self.assertRaises(ValidationError):
+            services.update_meeting(
+                self.meeting, data, self.meeting.version, acting_user=self.prevention
+            )
+        self.assertEqual(Meeting.objects.get(pk=self.meeting.pk).location, "Town hall")
+
+    def test_it_does_not_mark_an_action_done_twice(self):
+        action = CaseAction.objects.create(
+            case=self.pat_case,
+            person=self.person,
+            cell=self.cell,
+            text="x",
+            owner=self.org_a,
+            due_on=self.future(),
+        )
+        services.complete_action(action, "Done", timezone.localdate(), acting_user=self.prevention)
+        with self.assertRaises(ValidationError):
+            services.complete_action(
+                action, "Again", timezone.localdate(), acting_user=self.prevention
+            )
+        action.refresh_from_db()
+        self.assertEqual(action.follow_up, "Done")
+
+    def test_it_removes_the_invited_seat_with_the_case(self):
+        start = timezone.now() + datetime.timedelta(days=3)
+        Meeting.objects.filter(pk=self.meeting.pk).update(
+            starts_at=start, ends_at=start + datetime.timedelta(hours=1)
+        )
+        self.pat_case.refresh_from_db()
+        services.remove_case(self.pat_case, acting_user=self.prevention)
+        self.assertFalse(
+            Attendance.objects.filter(meeting=self.meeting, user=self.partner_b).exists()
+        )
