@@ -54,6 +54,7 @@ from cases.models import (
 )
 from cases.timeline import TIMELINE_KINDS, TIMELINE_LIMIT, file_timeline
 from network.models import LANGUAGE_CHOICES
+from retention.access import active_hold
 
 PAGE_SIZE = 50
 FILE_FIELDS = ("phase", "context", "next_review_on")
@@ -199,6 +200,7 @@ def file_detail(request, file_uuid):
         ),
         "attachments": file.attachments.select_related("uploaded_by"),
         "languages": [languages.get(code, code) for code in file.person.languages],
+        "hold": active_hold(file),
     }
     return render(request, "cases/file_detail.html", context)
 

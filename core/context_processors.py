@@ -38,6 +38,7 @@ def navigation(request):
             entries.append((reverse("consultations:list"), _("Consultations")))
         if is_dpo(user):
             entries.append((reverse("cases:disclosure_search"), _("Disclosure logs")))
+            entries.append((reverse("retention:queue"), _("Retention")))
         if can_coordinate_network(user):
             entries.append((reverse("network:coverage"), _("Coverage")))
         if can_view_audit_log(user):
