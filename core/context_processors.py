@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Role, roles_of
 from audit.access import can_view_audit_log
 from cases.access import is_dpo, receives_referrals, works_cases
+from figures.access import can_view_figures
 from network.access import can_coordinate_network
 
 # roles whose holders sit in LIVC-Rs or are invited to them (the page lists what each sees)
@@ -41,6 +42,8 @@ def navigation(request):
             entries.append((reverse("retention:queue"), _("Retention")))
         if can_coordinate_network(user):
             entries.append((reverse("network:coverage"), _("Coverage")))
+        if can_view_figures(user):
+            entries.append((reverse("figures:index"), _("Statistics")))
         if can_view_audit_log(user):
             entries.append((reverse("audit:search"), _("Audit log")))
         entries.append((reverse("accounts:profile"), _("My account")))

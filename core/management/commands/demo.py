@@ -21,6 +21,7 @@ from accounts.models import User
 from accounts.roles import PERSONAL_DATA_ROLES, Role, sync_role_groups
 from cases.demo import ensure_organisations, load_cases
 from consultations.demo import load_consultations
+from figures.demo import load_feeds
 from network.demo import load_directory, load_posts, load_protocol
 from plans import services as plan_services
 from plans.importer import load_plan_document
@@ -121,6 +122,7 @@ class Command(BaseCommand):
             load_protocol()
             load_cases()
             load_consultations()
+            load_feeds()
         self._sample_round(plan, users)
         self._print_logins()
 

@@ -1,0 +1,313 @@
+"""What the figures count, and the statistics page, API and exports that show them."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from audit.models import AuditEvent
+from cases.models import GuidancePlan, Referral, ServiceReferral
+from consultations.models import AgendaCase, CaseAction, Meeting
+from figures import sources
+from figures.tables import Query, build_table, get_cube
+from figures.tests.base import (
+    FigurePersonas,
+    make_files,
+    make_person,
+    make_referrals,
+    minor_born,
+)
+from platforms.models import Platform
+from retention.models import Residue, ResidueKind, age_band
+
+DAY = datetime.date(2026, 3, 2)
+
+
+class CountingTest(FigurePersonas):
+    def test_the_age_band_is_computed_in_the_database_as_in_python(self):
+        born_on = [
+            datetime.date(2008, 3, 2),  # 18 on the day
+            datetime.date(2008, 3, 3),  # 18 tomorrow
+            datetime.date(2000, 2, 29),  # leap day
+            datetime.date(2000, 3, 3),  # 26 tomorrow
+            datetime.date(1990, 3, 2),  # 36 on the day
+            datetime.date(1, 1, 1),
+        ]
+        for born in born_on:
+            make_referrals(self.org_a, self.officer, 1, DAY, born=born)
+        Referral.objects.create(
+            person=make_person(None),
+            organisation=self.org_a,
+            source="professional",
+            concern="c",
+            received_on=DAY,
+            created_by=self.officer,
+        )
+        figure = sources.get_figure("referrals")
+        counts = sources.live_counts(figure, figure.breakdown("age_band"))
+        expected: dict = {}
+        for born in [*born_on, None]:
+            key = (age_band(born, DAY), "Namur", 2026, 1)
+            expected[key] = expected.get(key, 0) + 1
+        self.assertEqual(counts, expected)
+        self.assertEqual(len(expected), 5)  # every band, "unknown" included
+
+    def test_it_adds_the_residue_of_deleted_records(self):
+        make_referrals(self.org_a, self.officer, 3, DAY)
+        Residue.objects.create(
+            kind=ResidueKind.REFERRAL,
+            municipality="Namur",
+            year=2026,
+            age_band="minor",
+            outcome="accepted",
+            count=4,
+        )
+        Residue.objects.create(  # another kind: not a referral
+            kind=ResidueKind.FILE, municipality="Namur", year=2026, age_band="minor", count=9
+        )
+        figure = sources.get_figure("referrals")
+        counts = sources.counts(figure, figure.breakdown("status"))
+        self.assertEqual(
+            counts, {("received", "Namur", 2026, 1): 3, ("accepted", "Namur", 2026, 0): 4}
+        )
+        by_source = sources.counts(figure, figure.breakdown("source"))
+        self.assertEqual(by_source[("unknown", "Namur", 2026, 0)], 4)  # the residue has none
+        cube = get_cube("referrals", "status")
+        self.assertEqual(cube.cell((None, "Namur", 2026, None)).value, 7)
+
+    def test_it_counts_each_figure_from_its_own_records(self):
+        files = make_files(self.org_a, self.officer, 2, DAY)
+        GuidancePlan.objects.create(
+            file=files[0], number=1, review_on=DAY, status="approved", created_by=self.officer
+        )
+        goal_plan = files[0].plans.get()
+        goal_plan.goals.create(sphere="housing", description="d", partner=self.org_a)
+        service = self.service_a
+        ServiceReferral.objects.create(
+            file=files[1],
+            service=service,
+            legal_basis="consent",
+            sent_by=self.officer,
+            due_on=DAY,
+            status="refused",
+            sent_at=datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC),
+        )
+        cell = Platform.objects.create(
+            key="livc-namur",
+            name={"en": "LIVC Namur"},
+            kind="livc_r",
+            municipality="Namur",
+            coordinator=self.org_a,
+        )
+        start = datetime.datetime(2026, 4, 2, 9, tzinfo=datetime.UTC)
+        held = Meeting.objects.create(
+            cell=cell,
+            starts_at=start,
+            ends_at=start + datetime.timedelta(hours=2),
+            location="here",
+            chair=self.officer,
+            secretary=self.officer,
+            created_by=self.officer,
+            status="held",
+        )
+        case = AgendaCase.objects.create(
+            meeting=held,
+            person=files[0].person,
+            position=1,
+            presented_by=self.org_a,
+            discussed=True,
+        )
+        CaseAction.objects.create(
+            case=case,
+            person=files[0].person,
+            cell=cell,
+            text="t",
+            owner=self.org_a,
+            due_on=DAY,
+            done_on=DAY,
+        )
+        expected = {
+            ("files", "plan"): {
+                ("with_plan", "Namur", 2026, 1): 1,
+                ("without_plan", "Namur", 2026, 1): 1,
+            },
+            ("goals", "sphere"): {("housing", "Namur", 2026, 1): 1},
+            ("service_referrals", "status"): {("refused", "Namur", 2026, 1): 1},
+            ("consultation_cases", "age_band"): {("36_plus", "Namur", 2026, 2): 1},
+            ("actions", "outcome"): {("done", "Namur", 2026, 1): 1},
+            ("meetings", "status"): {("held", "Namur", 2026, 2): 1},
+        }
+        for (figure_key, breakdown_key), counts in expected.items():
+            figure = sources.get_figure(figure_key)
+            with self.subTest(figure=figure_key):
+                self.assertEqual(sources.counts(figure, figure.breakdown(breakdown_key)), counts)
+
+    def test_meetings_are_about_no_one_and_are_not_hidden(self):
+        cell = Platform.objects.create(
+            key="livc-liege",
+            name={"en": "LIVC"},
+            kind="livc_r",
+            municipality="Liège",
+            coordinator=self.org_a,
+        )
+        start = datetime.datetime(2026, 1, 5, 9, tzinfo=datetime.UTC)
+        Meeting.objects.create(
+            cell=cell,
+            starts_at=start,
+            ends_at=start + datetime.timedelta(hours=1),
+            location="x",
+            chair=self.officer,
+            secretary=self.officer,
+            created_by=self.officer,
+            status="held",
+        )
+        table = build_table(Query(figure="meetings", breakdown="status"))
+        self.assertEqual(table.rows[-1].cells[-1].value, 1)
+        self.assertFalse(table.rows[-1].cells[-1].hidden)
+
+
+class PageTest(FigurePersonas):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        make_referrals(cls.org_a, cls.officer, 12, DAY)
+        make_referrals(cls.org_a, cls.officer, 1, DAY, born=minor_born(DAY))
+        make_referrals(cls.org_a, cls.officer, 9, datetime.date(2025, 6, 1), municipality="Liège")
+
+    def setUp(self):
+        super().setUp()
+        self.login(self.coordinator)
+
+    def test_it_shows_the_table_with_hidden_cells_marked(self):
+        response = self.client.get(reverse("figures:index"), {"breakdown": "age_band"})
+        self.assertEqual(response.status_code, 200)
+        table = response.context["table"]
+        minors = next(row for row in table.rows if row.key == "minor")
+        self.assertTrue(all(cell.hidden or cell.value == 0 for cell in minors.cells))
+        self.assertEqual(table.rows[-1].cells[-1].value, 22)
+        self.assertContains(response, '<caption id="figures-table-caption">')
+        self.assertContains(response, '<th scope="row">Under 18</th>', html=False)
+        self.assertContains(response, ">x</abbr>")
+
+    def test_it_draws_charts_with_a_text_alternative_and_no_inline_style(self):
+        response = self.client.get(reverse("figures:index"), {"breakdown": "age_band"})
+        html = response.content.decode()
+        self.assertEqual(html.count('<svg role="img"'), 2)
+        self.assertIn('<desc id="chart-by-row-desc">Under 18: x;', html)
+        self.assertNotIn("style=", html)
+        self.assertNotIn("<script>", html)
+
+    def test_it_writes_an_audit_row_with_the_filters_only(self):
+        self.client.get(reverse("figures:index"), {"municipality": "Namur", "year": 2026})
+        event = AuditEvent.objects.filter(action="figures.viewed").latest("id")
+        self.assertEqual(event.actor, self.coordinator)
+        self.assertEqual(event.subject, "")
+        self.assertEqual(
+            event.changes["query"][1],
+            {"figure": "referrals", "columns": "period", "municipality": "Namur", "year": "2026"},
+        )
+
+    def test_its_queries_do_not_grow_with_the_records(self):
+        url = reverse("figures:index")
+        params = {"breakdown": "age_band", "columns": "municipality"}
+        self.client.get(url, params)  # sessions and the like settle first
+        with CaptureQueriesContext(connection) as before:
+            self.client.get(url, params)
+        for index in range(30):
+            make_referrals(self.org_a, self.officer, 2, DAY, municipality=f"Town {index}")
+        with self.assertNumQueries(len(before.captured_queries)):
+            response = self.client.get(url, params)
+        self.assertEqual(len(response.context["table"].columns), 33)
+
+    def test_it_offers_the_municipalities_and_years_with_records(self):
+        response = self.client.get(reverse("figures:index"))
+        self.assertContains(response, '<option value="Liège">Liège</option>', html=True)
+        self.assertContains(response, '<option value="2025">2025</option>', html=True)
+
+    def test_it_explains_a_quarter_without_a_year(self):
+        response = self.client.get(reverse("figures:index"), {"quarter": 2})
+        self.assertContains(response, "Choose a year for the quarter.")
+        api = self.client.get(reverse("api:get_statistics_table"), {"quarter": 2})
+        self.assertEqual(api.status_code, 400)
+        self.assertIn("quarter", api.json()["errors"])
+
+    def test_the_api_refuses_a_breakdown_of_another_figure(self):
+        response = self.client.get(
+            reverse("api:get_statistics_table"), {"figure": "meetings", "breakdown": "age_band"}
+        )
+        self.assertEqual(response.status_code, 400)
+
+    def test_the_api_gives_hidden_cells_as_null(self):
+        response = self.client.get(
+            reverse("api:get_statistics_table"),
+            {"breakdown": "age_band", "municipality": "Namur", "year": 2026},
+        )
+        rows = {row["key"]: row for row in response.json()["rows"]}
+        self.assertIsNone(rows["minor"]["values"][0])  # Q1
+        self.assertEqual(rows["*"]["values"][-1], 13)  # the year's total
+        self.assertEqual(
+            [c["key"] for c in response.json()["columns"]],
+            ["2026-1", "2026-2", "2026-3", "2026-4", "2026"],
+        )
+
+    def test_columns_by_municipality_for_a_quarter(self):
+        table = build_table(Query(figure="referrals", columns="municipality", year=2026, quarter=1))
+        self.assertEqual([c.key for c in table.columns], ["Liège", "Namur", "*"])
+        self.assertEqual([c.value for c in table.rows[-1].cells], [0, 13, 13])
+
+
+class ExportTest(FigurePersonas):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        make_referrals(cls.org_a, cls.officer, 12, DAY)
+        make_referrals(cls.org_a, cls.officer, 2, DAY, born=minor_born(DAY))
+
+    def setUp(self):
+        super().setUp()
+        self.login(self.dpo)
+        self.params = {"breakdown": "age_band", "year": "2026"}
+        self.shown = (
+            self.client.get(reverse("figures:index"), self.params).context["table"].as_grid()
+        )
+
+    def test_the_csv_holds_exactly_the_table_shown(self):
+        response = self.client.get(reverse("figures:export", args=["csv"]), self.params)
+        self.assertEqual(response["Content-Type"], "text/csv; charset=utf-8")
+        self.assertIn(
+            "statistics-referrals-age_band-2026-period.csv", response["Content-Disposition"]
+        )
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        self.assertEqual(rows, [[str(cell) for cell in row] for row in self.shown])
+        self.assertEqual(rows[1][0], "Under 18")
+        self.assertEqual(rows[1][1], "x")
+        self.assertFalse([c for row in rows[1:] for c in row[1:] if re.fullmatch("[1-4]", c)])
+        event = AuditEvent.objects.filter(action="figures.exported").latest("id")
+        self.assertEqual((event.actor, event.via), (self.dpo, "csv"))
+
+    def test_the_xlsx_holds_exactly_the_table_shown(self):
+        response = self.client.get(reverse("figures:export", args=["xlsx"]), self.params)
+        book = load_workbook(io.BytesIO(response.content))
+        rows = [list(row) for row in book["figures"].iter_rows(values_only=True)]
+        self.assertEqual(rows, self.shown)
+        self.assertIn("x: hidden", book["notes"]["A2"].value)
+
+    def test_the_api_exports_the_same_file(self):
+        page = self.client.get(reverse("figures:export", args=["csv"]), self.params)
+        api = self.client.get(
+            reverse("api:export_statistics_table"), {**self.params, "format": "csv"}
+        )
+        self.assertEqual(api.status_code, 200)
+        self.assertEqual(api.content, page.content)
+
+    def test_an_unknown_format_is_not_found(self):
+        self.assertEqual(self.client.get(reverse("figures:export", args=["pdf"])).status_code, 404)
+        api = self.client.get(reverse("api:export_statistics_table"), {"format": "pdf"})
+        self.assertEqual(api.status_code, 400)
