@@ -312,7 +312,7 @@ def words() -> dict[str, str | list[str]]:
 
 
 PICK_FUNCTION = """
-CREATE FUNCTION pg_temp.pick(seed bigint, salt integer, n integer) RETURNS integer
+CREATE OR REPLACE FUNCTION pg_temp.pick(seed bigint, salt integer, n integer) RETURNS integer
 LANGUAGE sql IMMUTABLE AS $$ SELECT ((hashint8(seed * 7919 + salt) & 2147483647) % n)::integer $$
 """
 
@@ -644,7 +644,8 @@ def load_audit_events(cur: psycopg.Cursor, coordinator_id: int, contact_id: int)
     cur.execute(
         f"""
         INSERT INTO audit_auditevent (at, actor_id, actor_label, organisation_id, action,
-                                      target_type, target_id, changes, reason, request_id, ip, via)
+                                      target_type, target_id, changes, reason, request_id, ip, via,
+                                      subject)
         SELECT timestamptz '2019-01-01 08:00:00+00' + g * interval '37 seconds',
                CASE WHEN action = 'user.login_failed' THEN NULL ELSE actor END,
                CASE WHEN action = 'user.login_failed' THEN ''
@@ -674,7 +675,8 @@ def load_audit_events(cur: psycopg.Cursor, coordinator_id: int, contact_id: int)
                        'budget_text', jsonb_build_array('', 'to be determined'))
                    ELSE '{{}}'::jsonb END,
                '', md5(g::text), inet '10.0.0.0' + pg_temp.pick(g, 4, 65536),
-               CASE WHEN pg_temp.pick(g, 5, 5) = 0 THEN 'api' ELSE '' END
+               CASE WHEN pg_temp.pick(g, 5, 5) = 0 THEN 'api' ELSE '' END,
+               ''
         FROM (
             SELECT g, CASE WHEN pg_temp.pick(g, 6, 2) = 0 THEN %(coordinator)s::bigint
                            ELSE %(contact)s::bigint END AS actor,

@@ -51,7 +51,7 @@ def load_feeds() -> None:
         indicator = Indicator.objects.filter(item=item, name__en=name["en"]).first()
         if indicator is None:
             indicator = plan_services.save_indicator(item, {"name": name}, acting_user=coordinator)
-        feed = IndicatorFeed.objects.filter(indicator=indicator).first()
-        if feed is None:
-            feed = services.create_feed({"indicator": indicator, **series}, acting_user=coordinator)
+        if IndicatorFeed.objects.filter(indicator=indicator).exists():
+            continue  # a second run changes nothing; the nightly task keeps values fresh
+        feed = services.create_feed({"indicator": indicator, **series}, acting_user=coordinator)
         services.run_feed(feed, acting_user=coordinator)
