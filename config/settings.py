@@ -163,9 +163,9 @@ PLANS_CACHE_SECONDS = int(os.environ.get("PLANS_CACHE_SECONDS", "0" if TESTING e
 # Freshness of the directory: an entry is stale after this many days without a check, and its
 # organisation's editors are reminded at most once per NETWORK_REMIND_EVERY_DAYS.
 NETWORK_VERIFY_AFTER_DAYS = int(os.environ.get("NETWORK_VERIFY_AFTER_DAYS", "365"))
+NETWORK_REMIND_EVERY_DAYS = int(os.environ.get("NETWORK_REMIND_EVERY_DAYS", "30"))
 # how long each app process reuses a computed statistics table (figures.tables); none in tests
 FIGURES_CACHE_SECONDS = int(os.environ.get("FIGURES_CACHE_SECONDS", "0" if TESTING else "300"))
-NETWORK_REMIND_EVERY_DAYS = int(os.environ.get("NETWORK_REMIND_EVERY_DAYS", "30"))
 
 # --- Background tasks ---
 TASKS = {
