@@ -18,6 +18,7 @@ download an information sheet, which exists only after consensus.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -41,6 +42,9 @@ from consultations.models import (
 )
 from network.models import Clearance, LegalRole
 from platforms.models import Membership, Platform, PlatformKind
+
+# how long after the meeting an invited participant may still open their case
+INVITED_ACCESS_DAYS = 7
 
 MANDATORY_ROLES = (LegalRole.MAYOR, LegalRole.POLICE_CHIEF, LegalRole.PREVENTION_OFFICER)
 CLEARED = (Clearance.SECRET, Clearance.TOP_SECRET)
@@ -149,9 +153,15 @@ def visible_cases(user, meeting: Meeting) -> QuerySet[AgendaCase]:
     )
     if is_member(user, meeting.cell_id):
         return cases
-    if not has_signed(user, meeting):
+    if not has_signed(user, meeting) or not invitation_open(meeting):
         return cases.none()
     return cases.filter(invitations__user=user)
+
+
+def invitation_open(meeting: Meeting) -> bool:
+    """An invitation is for one meeting: its case stays open to the participant for a
+    week after the meeting (to read the decisions and their own actions), then closes."""
+    return timezone.now() <= meeting.ends_at + datetime.timedelta(days=INVITED_ACCESS_DAYS)
 
 
 def get_case_for_user(user, meeting: Meeting, case_id: int, action: str) -> AgendaCase:
@@ -183,7 +193,7 @@ def entitled_to_identity(user, case: AgendaCase) -> bool:
     """Members of the cell, and the participant invited for this case (once signed)."""
     if is_member(user, case.meeting.cell_id):
         return True
-    return case.invitations.filter(user=user).exists() and has_signed(user, case.meeting)
+    return visible_cases(user, case.meeting).filter(pk=case.pk).exists()
 
 
 def can_prepare(user, cell_id: int) -> bool:
@@ -219,10 +229,11 @@ def require(allowed: bool) -> None:
         raise PermissionDenied
 
 
-def contributions_for(case: AgendaCase) -> QuerySet[Contribution]:
-    """What partners shared with this cell about the person, in force today."""
+def contributions_for(case: AgendaCase, user=None) -> QuerySet[Contribution]:
+    """What partners shared with this cell about the person, in force today; for an
+    invited participant (`user` not a member), only what was shared by the meeting's end."""
     today = timezone.localdate()
-    return (
+    found = (
         Contribution.objects.filter(
             person_id=case.person_id, to_livc_id=case.meeting.cell_id, withdrawn_at__isnull=True
         )
@@ -230,6 +241,9 @@ def contributions_for(case: AgendaCase) -> QuerySet[Contribution]:
         .select_related("file__organisation")
         .order_by("-created_at", "-id")
     )
+    if user is not None and not is_member(user, case.meeting.cell_id):
+        found = found.filter(created_at__lte=case.meeting.ends_at)
+    return found
 
 
 def persons_shared_with(cell: Platform) -> QuerySet[Person]:
@@ -244,11 +258,18 @@ def persons_shared_with(cell: Platform) -> QuerySet[Person]:
     return Person.objects.filter(pk__in=shared).order_by("handle")
 
 
-def open_actions_for(case: AgendaCase) -> QuerySet[CaseAction]:
-    """The person's actions in this cell still open, whichever meeting set them."""
-    return CaseAction.objects.filter(
-        cell_id=case.meeting.cell_id, person_id=case.person_id, done_on__isnull=True
+def open_actions_for(case: AgendaCase, user=None) -> QuerySet[CaseAction]:
+    """The person's actions in this cell still open, set at this meeting or before it; an
+    invited participant (`user` not a member) sees only those of this meeting."""
+    found = CaseAction.objects.filter(
+        cell_id=case.meeting.cell_id,
+        person_id=case.person_id,
+        done_on__isnull=True,
+        case__meeting__starts_at__lte=case.meeting.starts_at,
     ).select_related("owner", "case__meeting")
+    if user is not None and not is_member(user, case.meeting.cell_id):
+        found = found.filter(case=case)
+    return found
 
 
 def get_action_for_user(user, action_id: int) -> CaseAction:
@@ -273,8 +294,9 @@ def get_minutes_for_user(user, meeting: Meeting) -> Minutes | None:
 
 def previous_meeting(meeting: Meeting) -> Meeting | None:
     return (
-        Meeting.objects.filter(cell_id=meeting.cell_id, starts_at__lt=meeting.starts_at)
-        .exclude(status="cancelled")
+        Meeting.objects.filter(
+            cell_id=meeting.cell_id, starts_at__lt=meeting.starts_at, status="held"
+        )
         .order_by("-starts_at")
         .first()
     )
@@ -302,16 +324,20 @@ def present_attendees(meeting: Meeting) -> QuerySet[Attendance]:
 
 def voters_for(case: AgendaCase) -> list[Attendance]:
     """Who must agree for the consensus: the members present (the law's "members of the
-    cell present"); invited participants give their view in the discussion, not here."""
-    return list(present_attendees(case.meeting).filter(seat=Seat.MEMBER))
+    cell present"); invited participants give their view in the discussion, not here. A
+    member whose seat ended (or whose clearance lapsed) since does not count."""
+    present = present_attendees(case.meeting).filter(seat=Seat.MEMBER)
+    return [seat for seat in present if is_member(seat.user, case.meeting.cell_id)]
 
 
 def room_cases(meeting: Meeting) -> list[dict[str, Any]]:
-    """The agenda as the projector may show it: a case's content only when every attendee
-    present may see it (an invited participant present hides every other case); never an
-    identity, only handles."""
-    present = list(present_attendees(meeting))
-    invited_ids = [a.user_id for a in present if a.seat == Seat.INVITED]
+    """The agenda as the projector may show it: a case's content only when every invited
+    participant in the register may see it (present or not: an invited guest may be in the
+    room before the register says so, so each one hides every other case); never an
+    identity, only handles. Contributions and open actions come in one query each."""
+    invited_ids = list(
+        meeting.attendance.filter(seat=Seat.INVITED).values_list("user_id", flat=True)
+    )
     cases = list(
         AgendaCase.objects.filter(meeting=meeting).select_related("person", "presented_by")
     )
@@ -320,8 +346,33 @@ def room_cases(meeting: Meeting) -> list[dict[str, Any]]:
         case__meeting=meeting, user_id__in=invited_ids
     ).values_list("case_id", "user_id"):
         invited_to.setdefault(case_id, set()).add(user_id)
-    rows = []
-    for case in cases:
-        shown = set(invited_ids) <= invited_to.get(case.pk, set())
-        rows.append({"case": case, "shown": shown})
-    return rows
+    shown = {c.pk for c in cases if set(invited_ids) <= invited_to.get(c.pk, set())}
+    persons = [c.person_id for c in cases if c.pk in shown]
+    today = timezone.localdate()
+    shared: dict[int, list[Contribution]] = {}
+    for contribution in (
+        Contribution.objects.filter(
+            person_id__in=persons, to_livc_id=meeting.cell_id, withdrawn_at__isnull=True
+        )
+        .exclude(legal_basis=LegalBasis.CONSENT, consent_expires_on__lt=today)
+        .select_related("file__organisation")
+        .order_by("-created_at", "-id")
+    ):
+        shared.setdefault(contribution.person_id, []).append(contribution)
+    actions: dict[int, list[CaseAction]] = {}
+    for action in CaseAction.objects.filter(
+        cell_id=meeting.cell_id,
+        person_id__in=persons,
+        done_on__isnull=True,
+        case__meeting__starts_at__lte=meeting.starts_at,
+    ).select_related("owner"):
+        actions.setdefault(action.person_id, []).append(action)
+    return [
+        {
+            "case": case,
+            "shown": case.pk in shown,
+            "contributions": shared.get(case.person_id, []) if case.pk in shown else [],
+            "actions": actions.get(case.person_id, []) if case.pk in shown else [],
+        }
+        for case in cases
+    ]

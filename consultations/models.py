@@ -135,7 +135,7 @@ class Invitation(Record):
         on_delete=models.PROTECT,
         related_name="consultation_invitations",
     )
-    reason = models.CharField(_("reason for the invitation"), max_length=300)
+    reason = EncryptedTextField(_("reason for the invitation"))
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -56,6 +56,15 @@ def _lock(obj, expected_version: int | None):
     return current
 
 
+def _require_in_session(meeting: Meeting) -> None:
+    """What happens in a meeting (attendance, discussion, actions, consensus) is recorded
+    once it has started, and never for a cancelled one."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError(_("The meeting was cancelled."))
+    if meeting.starts_at > timezone.now():
+        raise ValidationError(_("This is recorded once the meeting has started."))
+
+
 def _fields(names) -> dict[str, list[Any]]:
     return {"fields": [None, sorted(names)]}
 
@@ -128,9 +137,11 @@ def _carry_over(meeting: Meeting) -> None:
         .select_related("case")
         .order_by("case__meeting__starts_at", "case__position")
     )
+    shared = set(access.persons_shared_with(meeting.cell).values_list("pk", flat=True))
     latest: dict[int, AgendaCase] = {}
     for action in open_actions:
-        latest[action.person_id] = action.case
+        if action.person_id in shared:  # nothing in force about them any more: not back
+            latest[action.person_id] = action.case
     for position, case in enumerate(latest.values(), start=1):
         AgendaCase.objects.create(
             meeting=meeting,
@@ -295,12 +306,29 @@ def sign_declaration(meeting: Meeting, *, acting_user) -> Attendance:
     return seat
 
 
+def _sync_members(meeting: Meeting) -> None:
+    """Give a seat in the register to whoever became a member since the meeting was
+    scheduled (a new prevention officer, say)."""
+    seated = set(meeting.attendance.values_list("user_id", flat=True))
+    Attendance.objects.bulk_create(
+        Attendance(
+            meeting=meeting,
+            user=user,
+            organisation=seat.organisation,
+            seat=Seat.MEMBER,
+            legal_role=access.legal_role_of(seat),
+        )
+        for user, seat in _members_today(meeting.cell)
+        if user.pk not in seated
+    )
+
+
 def record_attendance(meeting: Meeting, present_ids: set[int], *, acting_user) -> None:
     """Mark who is present (the others absent). An occasional participant counts as
     present only once they signed the declaration."""
     access.require(access.can_record(acting_user, meeting))
-    if meeting.status == MeetingStatus.CANCELLED:
-        raise ValidationError(_("The meeting was cancelled."))
+    _require_in_session(meeting)
+    _sync_members(meeting)
     seats = list(meeting.attendance.all())
     unsigned = [
         s
@@ -332,6 +360,7 @@ def record_discussion(
     case: AgendaCase, data: dict[str, Any], version: int | None, *, acting_user
 ) -> AgendaCase:
     access.require(access.can_record(acting_user, case.meeting))
+    _require_in_session(case.meeting)
     with transaction.atomic():
         current = _lock(case, version)
         changed = [k for k, v in data.items() if getattr(current, k) != v]
@@ -353,14 +382,40 @@ def record_discussion(
 
 def add_action(case: AgendaCase, data: dict[str, Any], *, acting_user) -> CaseAction:
     access.require(access.can_record(acting_user, case.meeting))
+    _require_in_session(case.meeting)
     with transaction.atomic():
         action = CaseAction.objects.create(
             case=case, person_id=case.person_id, cell_id=case.meeting.cell_id, **data
         )
+        _carry_to_next(case)
         record(
             "consultation.action.added", actor=acting_user, target=action, subject=case.person.uuid
         )
     return action
+
+
+def _carry_to_next(case: AgendaCase) -> None:
+    """An open action brings the person onto the cell's next planned meeting, if one is
+    already scheduled (a meeting scheduled later picks them up by itself)."""
+    upcoming = (
+        Meeting.objects.filter(
+            cell_id=case.meeting.cell_id,
+            status=MeetingStatus.PLANNED,
+            starts_at__gt=case.meeting.starts_at,
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    if upcoming is None or upcoming.cases.filter(person_id=case.person_id).exists():
+        return
+    position = (upcoming.cases.aggregate(m=Max("position"))["m"] or 0) + 1
+    AgendaCase.objects.create(
+        meeting=upcoming,
+        person_id=case.person_id,
+        position=position,
+        presented_by_id=case.presented_by_id,
+        carried_from=case,
+    )
 
 
 def complete_action(
@@ -374,11 +429,12 @@ def complete_action(
         access.can_prepare(acting_user, action.cell_id) or access.can_record(acting_user, meeting)
     ):
         raise PermissionDenied
-    if action.done_on is not None:
-        raise ValidationError(_("This action is already done."))
     if done_on > timezone.localdate():
         raise ValidationError({"done_on": _("The date cannot be in the future.")})
     with transaction.atomic():
+        locked = CaseAction.objects.select_for_update().get(pk=action.pk)
+        if locked.done_on is not None:
+            raise ValidationError(_("This action is already done."))
         action.done_on = done_on
         action.follow_up = follow_up
         action.save(update_fields=["done_on", "follow_up"])
@@ -398,8 +454,7 @@ def complete_action(
 def request_consensus(case: AgendaCase, purpose: str, *, acting_user) -> Consensus:
     """The police member asks the members present to agree that a sheet may leave."""
     access.require(access.is_police_member(acting_user, case.meeting.cell_id))
-    if case.meeting.status == MeetingStatus.CANCELLED:
-        raise ValidationError(_("The meeting was cancelled."))
+    _require_in_session(case.meeting)
     if not case.discussed:
         raise ValidationError(
             _("The case must be discussed before an information sheet is asked for.")
@@ -409,11 +464,16 @@ def request_consensus(case: AgendaCase, purpose: str, *, acting_user) -> Consens
     if not access.voters_for(case):
         raise ValidationError(_("Record who is present first."))
     with transaction.atomic():
+        AgendaCase.objects.select_for_update().get(pk=case.pk)  # one request at a time
         if Consensus.objects.filter(case=case).exists():
             raise ValidationError(_("A consensus was already asked for this case."))
-        consensus = Consensus.objects.create(
-            case=case, purpose=purpose.strip(), requested_by=acting_user
-        )
+        try:
+            with transaction.atomic():
+                consensus = Consensus.objects.create(
+                    case=case, purpose=purpose.strip(), requested_by=acting_user
+                )
+        except IntegrityError:
+            raise ValidationError(_("A consensus was already asked for this case.")) from None
         record(
             "consultation.consensus.requested",
             actor=acting_user,
@@ -428,6 +488,7 @@ def record_votes(consensus: Consensus, answers: dict[int, bool], *, acting_user)
     member present agreed, and then the sheet is generated; one "no" closes it unreached."""
     case = consensus.case
     access.require(access.can_chair(acting_user, case.meeting))
+    _require_in_session(case.meeting)
     with transaction.atomic():
         consensus = Consensus.objects.select_for_update().get(pk=consensus.pk)
         if consensus.status != ConsensusStatus.OPEN:
@@ -520,9 +581,16 @@ def write_minutes(meeting: Meeting, text: str, version: int | None, *, acting_us
     if not text.strip():
         raise ValidationError({"text": _("The minutes cannot be empty.")})
     with transaction.atomic():
+        Meeting.objects.select_for_update().get(pk=meeting.pk)  # the first save, once
         minutes = Minutes.objects.filter(meeting=meeting).first()
         if minutes is None:
-            minutes = Minutes.objects.create(meeting=meeting, text=text, written_by=acting_user)
+            try:
+                with transaction.atomic():
+                    minutes = Minutes.objects.create(
+                        meeting=meeting, text=text, written_by=acting_user
+                    )
+            except IntegrityError:
+                raise EditConflict(Minutes.objects.get(meeting=meeting)) from None
             record("consultation.minutes.written", actor=acting_user, target=minutes)
             return minutes
         current = _lock(minutes, version)

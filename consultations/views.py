@@ -241,20 +241,7 @@ def room(request, meeting_uuid):
     rows = access.room_cases(meeting)
     shown = [row["case"] for row in rows if row["shown"]]
     access.log_agenda_read(request.user, meeting, shown, "consultation.room.shown")
-    context = {
-        "meeting": meeting,
-        "rows": [
-            {
-                **row,
-                "contributions": list(access.contributions_for(row["case"]))
-                if row["shown"]
-                else [],
-                "actions": list(access.open_actions_for(row["case"])) if row["shown"] else [],
-            }
-            for row in rows
-        ],
-        "present": access.present_attendees(meeting),
-    }
+    context = {"meeting": meeting, "rows": rows, "present": access.present_attendees(meeting)}
     return render(request, "consultations/room.html", context)
 
 
@@ -271,8 +258,8 @@ def _case_context(request, meeting: Meeting, case: AgendaCase, **forms) -> dict:
         "meeting": meeting,
         "case": case,
         "person": case.person,
-        "contributions": access.contributions_for(case),
-        "open_actions": access.open_actions_for(case).exclude(case=case),
+        "contributions": access.contributions_for(case, user),
+        "open_actions": access.open_actions_for(case, user).exclude(case=case),
         "actions": case.actions.select_related("owner"),
         "invitations": case.invitations.select_related("user__organisation"),
         "can_record": can_record,

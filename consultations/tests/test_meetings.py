@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from consultations import services
+from cases.models import Contribution
+from consultations import access, services
 from consultations.models import (
     AgendaCase,
     Attendance,
@@ -363,9 +364,14 @@ class MinutesAndRoomTests(ConsultationPersonas):
         self.assertNotContains(response, self.quinn.handle)
         self.assertNotContains(response, "Quinn moved")
         self.assertNotContains(response, "Pat Example")
+        # absent or not, an invited guest in the register may be in the room
         Attendance.objects.filter(meeting=self.meeting, seat="invited").update(present=False)
         response = self.client.get(reverse("consultations:room", args=[self.meeting.uuid]))
+        self.assertNotContains(response, self.quinn.handle)
+        Attendance.objects.filter(meeting=self.meeting, seat="invited").delete()
+        response = self.client.get(reverse("consultations:room", args=[self.meeting.uuid]))
         self.assertContains(response, self.quinn.handle)
+        self.assertContains(response, "Quinn moved")
 
     def test_it_counts_an_invited_participant_present_only_after_signing(self):
         self.login(self.prevention)
@@ -471,3 +477,107 @@ class RuleTests(ConsultationPersonas):
         self.assertFalse(
             Attendance.objects.filter(meeting=self.meeting, user=self.partner_b).exists()
         )
+
+
+class ReviewFixTests(ConsultationPersonas):
+    def test_it_closes_the_invited_participants_case_a_week_after_the_meeting(self):
+        self.sign()
+        self.login(self.partner_b)
+        url = reverse("consultations:case", args=[self.meeting.uuid, self.pat_case.pk])
+        self.assertEqual(self.client.get(url).status_code, 200)
+        ended = timezone.now() - datetime.timedelta(days=8)
+        Meeting.objects.filter(pk=self.meeting.pk).update(
+            starts_at=ended - datetime.timedelta(hours=2), ends_at=ended
+        )
+        self.assertEqual(self.client.get(url).status_code, 404)
+
+    def test_it_shows_the_invited_participant_nothing_shared_after_the_meeting(self):
+        self.sign()
+        later = share(self.file, self.officer, "Shared after the meeting", self.cell)
+        Contribution.objects.filter(pk=later.pk).update(
+            created_at=timezone.now() + datetime.timedelta(hours=3)
+        )
+        self.login(self.partner_b)
+        url = reverse("consultations:case", args=[self.meeting.uuid, self.pat_case.pk])
+        self.assertNotContains(self.client.get(url), "Shared after the meeting")
+        self.login(self.mayor)
+        self.assertContains(self.client.get(url), "Shared after the meeting")
+
+    def test_it_carries_a_new_action_to_the_meeting_already_scheduled(self):
+        start = timezone.now() + datetime.timedelta(days=20)
+        upcoming = services.schedule_meeting(
+            self.cell,
+            {
+                "starts_at": start,
+                "ends_at": start + datetime.timedelta(hours=2),
+                "location": "Town hall",
+                "chair": self.mayor,
+                "secretary": self.prevention,
+            },
+            acting_user=self.prevention,
+        )
+        self.assertFalse(upcoming.cases.exists())
+        services.add_action(
+            self.quinn_case,
+            {"text": "Call", "owner": self.org_a, "due_on": self.future()},
+            acting_user=self.prevention,
+        )
+        carried = upcoming.cases.get()
+        self.assertEqual((carried.person, carried.carried_from), (self.quinn, self.quinn_case))
+
+    def test_it_records_nothing_before_the_meeting_starts(self):
+        start = timezone.now() + datetime.timedelta(days=2)
+        Meeting.objects.filter(pk=self.meeting.pk).update(
+            starts_at=start, ends_at=start + datetime.timedelta(hours=1)
+        )
+        self.meeting.refresh_from_db()
+        with self.assertRaises(ValidationError):
+            services.record_attendance(self.meeting, set(), acting_user=self.prevention)
+        self.pat_case.refresh_from_db()
+        with self.assertRaises(ValidationError):
+            services.add_action(
+                self.pat_case,
+                {"text": "Call", "owner": self.org_a, "due_on": self.future()},
+                acting_user=self.prevention,
+            )
+        self.assertFalse(CaseAction.objects.exists())
+
+    def test_it_counts_only_current_members_as_voters(self):
+        Attendance.objects.filter(meeting=self.meeting, seat="member").update(present=True)
+        self.assertEqual(len(access.voters_for(self.pat_case)), 3)
+        self.police_post.clearance_expires_on = timezone.localdate() - datetime.timedelta(days=1)
+        self.police_post.save()
+        voters = access.voters_for(self.pat_case)
+        self.assertEqual({v.user_id for v in voters}, {self.mayor.pk, self.prevention.pk})
+
+    def test_it_approves_the_minutes_of_the_last_meeting_held(self):
+        services.set_status(self.meeting, "held", acting_user=self.prevention)
+        forgotten = Meeting.objects.create(
+            cell=self.cell,
+            starts_at=timezone.now() - datetime.timedelta(minutes=30),
+            ends_at=timezone.now() + datetime.timedelta(minutes=30),
+            location="Town hall",
+            chair=self.mayor,
+            secretary=self.prevention,
+            created_by=self.prevention,
+        )
+        start = timezone.now() - datetime.timedelta(minutes=5)
+        later = Meeting.objects.create(
+            cell=self.cell,
+            starts_at=start,
+            ends_at=start + datetime.timedelta(hours=1),
+            location="Town hall",
+            chair=self.mayor,
+            secretary=self.prevention,
+            created_by=self.prevention,
+        )
+        self.assertEqual(access.previous_meeting(later), self.meeting)
+        self.assertNotEqual(access.previous_meeting(later), forgotten)
+
+    def test_it_keeps_the_invitation_reason_encrypted(self):
+        from django.db import connection as db
+
+        with db.cursor() as cursor:
+            cursor.execute("SELECT reason FROM consultations_invitation")
+            stored = cursor.fetchone()[0]
+        self.assertNotIn("Keeps", stored)
