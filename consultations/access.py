@@ -40,7 +40,7 @@ from consultations.models import (
     Minutes,
     Seat,
 )
-from network.models import Clearance, LegalRole
+from network.models import Clearance, LegalRole, Organisation
 from platforms.models import Membership, Platform, PlatformKind
 
 # how long after the meeting an invited participant may still open their case
@@ -376,3 +376,18 @@ def room_cases(meeting: Meeting) -> list[dict[str, Any]]:
         }
         for case in cases
     ]
+
+
+def action_owners(case: AgendaCase) -> QuerySet[Organisation]:
+    """Who an action on this case can be given to: the organisations sitting in the cell,
+    those that shared something about the person with it, and those invited for the case
+    (never a list of every organisation: it would cost more than the page)."""
+    cell_id = case.meeting.cell_id
+    seated = Membership.objects.current().filter(platform_id=cell_id).values("organisation_id")
+    shared = Contribution.objects.filter(person_id=case.person_id, to_livc_id=cell_id).values(
+        "file__organisation_id"
+    )
+    invited = case.invitations.values("user__organisation_id")
+    return Organisation.objects.filter(
+        Q(pk__in=seated) | Q(pk__in=shared) | Q(pk__in=invited)
+    ).only("key", "name")

@@ -63,7 +63,6 @@ from consultations.models import (
 )
 from core.api import AUTHENTICATED, require_write
 from core.forms import raise_form_errors
-from platforms.forms import organisation_choices
 from platforms.models import Platform
 
 router = Router(tags=["consultations"])
@@ -952,9 +951,7 @@ def add_consultation_action(
     require_write(request)
     meeting, case = _case(request, meeting_uuid, case_id)
     access.require(access.can_record(request.auth, meeting))
-    form = ActionForm(payload.dict())
-    # any organisation may be asked to act; the form's field takes its key
-    form.fields["owner"].choices = organisation_choices()  # type: ignore[attr-defined]
+    form = ActionForm(payload.dict(), case=case)
     raise_form_errors(form)
     action = services.add_action(case, form.cleaned_data, acting_user=request.auth)
     return Status(

@@ -134,9 +134,10 @@ class ActionForm(forms.Form):
     owner = OrganisationField(label=_("Owner organisation"))
     due_on = forms.DateField(label=_("Deadline"), widget=DATE)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, case: AgendaCase, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", "—"), *organisation_choices()]  # type: ignore[attr-defined]
+        owners = organisation_choices(access.action_owners(case))
+        self.fields["owner"].choices = [("", "—"), *owners]  # type: ignore[attr-defined]
 
     def clean_due_on(self):
         value = self.cleaned_data["due_on"]

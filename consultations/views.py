@@ -282,7 +282,7 @@ def _case_context(request, meeting: Meeting, case: AgendaCase, **forms) -> dict:
                 "version": case.version,
             }
         ),
-        "action_form": forms.get("action_form") or ActionForm(),
+        "action_form": forms.get("action_form") or ActionForm(case=case),
         "invite_form": forms.get("invite_form") or InviteForm(),
         "consensus_form": forms.get("consensus_form") or ConsensusRequestForm(),
         "conflict": forms.get("conflict", False),
@@ -358,7 +358,7 @@ def case_discussion(request, meeting_uuid, case_id):
 def case_action_add(request, meeting_uuid, case_id):
     meeting, case = _case_for_post(request, meeting_uuid, case_id, "consultation.case.read")
     access.require(access.can_record(request.user, meeting))
-    form = ActionForm(request.POST)
+    form = ActionForm(request.POST, case=case)
     if form.is_valid():
         try:
             services.add_action(case, form.cleaned_data, acting_user=request.user)
