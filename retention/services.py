@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -361,11 +361,30 @@ def queue_due(*, today: datetime.date, chunk: int = CHUNK) -> Counter:
         ).update(status=ReviewStatus.PENDING, due_since=F("extended_until"))
     organisations = _organisations()
     rules = clock.Rules(organisations)
+    since_analyze = 0
     for organisation_id in sorted(organisations):
         for kind, rows in _due_records(organisation_id, rules, today):
-            counts["queued"] += _queue(kind, organisation_id, rows, chunk)
+            queued = _queue(kind, organisation_id, rows, chunk)
+            counts["queued"] += queued
+            since_analyze += queued
+        if since_analyze >= ANALYZE_EVERY:
+            _analyze_queue()
+            since_analyze = 0
     counts["cancelled"] = _cancel_no_longer_due(rules, today, chunk)
     return counts
+
+
+# After this many new items, refresh PostgreSQL's statistics of the queue: a queue that
+# grew from empty within one run is otherwise taken for empty, and the "already queued"
+# check of the next organisations turns into a nested loop over the whole queue (measured:
+# 6 s per organisation at 135,000 items, against milliseconds with statistics).
+ANALYZE_EVERY = 5_000
+
+
+def _analyze_queue() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE retention_reviewitem")
 
 
 def _due_records(organisation_id: int, rules: clock.Rules, today: datetime.date):

@@ -27,6 +27,7 @@ from plans import services as plan_services
 from plans.importer import load_plan_document
 from plans.models import Indicator, PlanItem, ReportingRound
 from platforms.demo import load_platforms
+from retention.demo import load_retention
 
 DEMO_PLAN = Path(__file__).resolve().parents[3] / "plans" / "demo" / "flemish_action_plan.json"
 DEMO_PASSWORD = "synergie-demo-2026"  # noqa: S105 - demo only, printed on purpose
@@ -122,6 +123,7 @@ class Command(BaseCommand):
             load_protocol()
             load_cases()
             load_consultations()
+            load_retention()
             load_feeds()
         self._sample_round(plan, users)
         self._print_logins()
