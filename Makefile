@@ -1,7 +1,7 @@
 # Everyday commands. `make demo` and `make test` are the README's two commands.
 PY := .venv/bin/python
 
-.PHONY: demo run test lint format typecheck messages setup bench bench-cases
+.PHONY: demo run test lint format typecheck messages setup bench bench-cases bench-consultations
 
 demo:            ## set up, migrate, load the demo data and serve on http://127.0.0.1:8000
 	scripts/demo.sh
@@ -34,3 +34,6 @@ bench: setup     ## generate synthetic data on PostgreSQL and measure (see bench
 
 bench-cases: setup  ## load the Cases module's data and measure its pages (see bench/CASES.md)
 	$(PY) bench/cases_run.py
+
+bench-consultations: setup  ## case consultations, statistics and the retention job on the Cases data (see bench/CONSULTATIONS.md)
+	$(PY) bench/consultations_run.py
