@@ -155,7 +155,7 @@ def _table_out(table: tables.Table) -> dict:
     auth=AUTHENTICATED,
     summary=(
         "A table of anonymised figures (coordinators, DPO). municipality: empty for all, "
-        f'"{NOT_RECORDED}" for records without one; hidden cells are null'
+        f'"{NOT_RECORDED}" for another municipality or none recorded; hidden cells are null'
     ),
 )
 def get_statistics_table(request, filters: Query[FiguresQueryIn]):

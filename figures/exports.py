@@ -1,4 +1,9 @@
-"""The table shown, as CSV or XLSX: the same cells, hidden ones as "x"."""
+"""The table shown, as CSV or XLSX: the same cells, hidden ones as "x".
+
+Headers and labels may come from free text (a municipality's name in the directory): a
+text cell that a spreadsheet would read as a formula (starting with =, +, -, @, a tab or a
+carriage return) is written with a leading apostrophe, so that it stays text. Numbers are
+written as numbers."""
 
 from __future__ import annotations
 
@@ -37,10 +42,25 @@ def filename(table: Table, fmt: str) -> str:
     return slugify("-".join(p for p in parts if p)) + "." + fmt
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str | int) -> str | int:
+    """A cell as written to a spreadsheet: text that could start a formula is prefixed
+    with an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def safe_grid(table: Table) -> list[list[str | int]]:
+    return [[safe_cell(value) for value in row] for row in table.as_grid()]
+
+
 def as_csv(table: Table) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerows(table.as_grid())
+    writer.writerows(safe_grid(table))
     return buffer.getvalue().encode("utf-8-sig")  # the BOM: spreadsheets read UTF-8 then
 
 
@@ -48,10 +68,10 @@ def as_xlsx(table: Table) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "figures"
-    for row in table.as_grid():
+    for row in safe_grid(table):
         sheet.append(row)
     notes = book.create_sheet("notes")
-    notes.append([table.caption])
+    notes.append([safe_cell(table.caption)])
     notes.append([legend()])
     notes.append([_("Computed at %(time)s") % {"time": table.computed_at.isoformat()}])
     buffer = io.BytesIO()

@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from figures import access
-from figures.sources import FIGURES, FIGURES_BY_KEY, UNKNOWN
+from figures import access, tables
+from figures.sources import FIGURES, FIGURES_BY_KEY, UNKNOWN, fold
 from figures.tables import MUNICIPALITY, NOT_RECORDED_KEY, PERIOD, Query
 
 # the municipality parameter of records whose municipality is not recorded ("" is "all")
@@ -50,6 +50,20 @@ class FigureQueryForm(forms.Form):
             ("", _("No breakdown")),
             *[(b.key, b.label) for b in figure.breakdowns],
         ]
+
+    def clean_municipality(self) -> str:
+        """One of the municipalities the figures name (any spelling of it), "~" or empty:
+        a municipality outside the list counts under "other or not recorded", so a figure
+        for it alone would be a wrong zero."""
+        value = self.cleaned_data["municipality"].strip()
+        if value in ("", NOT_RECORDED):
+            return value
+        name = tables.municipality_names().get(fold(value))
+        if name is None:
+            raise forms.ValidationError(
+                _("Choose a municipality of the list."), code="unknown_municipality"
+            )
+        return name
 
     def clean(self):
         data = super().clean()

@@ -3,6 +3,7 @@ rows of every look at the figures."""
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -12,13 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record, save_changes
-from figures import access, tables
+from figures import access, sources, tables
 from figures.models import FeedStatus, IndicatorFeed
 from figures.sources import FIGURES_BY_KEY, UNKNOWN
 from figures.tables import ALL, Query
 from plans.models import Indicator, IndicatorValue
 
 FEED_FIELDS = ("figure", "breakdown", "category", "municipality")
+
+logger = logging.getLogger(__name__)
 
 
 def record_figures_read(user, query: Query, *, action: str = "figures.viewed", via: str = ""):
@@ -33,9 +36,26 @@ def record_figures_read(user, query: Query, *, action: str = "figures.viewed", v
 
 
 def _validate(data: dict[str, Any]) -> None:
+    """The feed's figure, breakdown and value exist; its municipality is one the figures
+    name (written in its spelling there), or empty for all: any other name would count
+    nothing, and write zeros into the indicator."""
     figure = FIGURES_BY_KEY.get(data.get("figure", ""))
     if figure is None:
         raise ValidationError({"figure": _("Choose a figure.")})
+    municipality = (data.get("municipality") or "").strip()
+    if municipality:
+        name = sources.municipality_names().get(sources.fold(municipality))
+        if name is None:
+            raise ValidationError(
+                {
+                    "municipality": _(
+                        "The statistics know no municipality “%(name)s”: check the spelling, "
+                        "or leave it empty for all municipalities."
+                    )
+                    % {"name": municipality}
+                }
+            )
+        data["municipality"] = name
     breakdown_key = data.get("breakdown", "")
     if not breakdown_key:
         if data.get("category"):
@@ -53,6 +73,7 @@ def create_feed(data: dict[str, Any], *, acting_user) -> IndicatorFeed:
     indicator: Indicator = data["indicator"]
     if not access.can_feed_indicator(acting_user, indicator):
         raise PermissionDenied
+    data = dict(data)
     _validate(data)
     if IndicatorFeed.objects.filter(indicator=indicator).exists():
         raise ValidationError({"indicator": _("This indicator is fed already.")})
@@ -102,12 +123,20 @@ def delete_feed(feed: IndicatorFeed, *, acting_user) -> None:
 def run_feed(feed: IndicatorFeed, *, acting_user=None) -> dict[str, dict[str, Any]]:
     """Write the figure's value of every year with records into the indicator, as the
     statistics publish it. A hidden value is never written (and one this feed wrote before
-    is taken back); a year a reporting round published is left to the round."""
+    is taken back); a year a reporting round published is left to the round. A feed whose
+    municipality the figures do not name (any more) writes nothing: it would write zeros."""
     if acting_user is not None and not access.can_manage_feed(acting_user, feed):
         raise PermissionDenied
     cube = tables.get_cube(feed.figure, feed.breakdown, fresh=True)
     category = feed.category if feed.breakdown else ALL
-    municipality = feed.municipality or ALL
+    municipality = ALL
+    if feed.municipality:
+        named = {sources.fold(name): name for name in cube.municipalities if name}
+        municipality = named.get(sources.fold(feed.municipality))
+        if municipality is None:
+            # not (or no longer) in the directory: its records count under "other"
+            logger.warning("figures: feed %s names a municipality the figures do not", feed.pk)
+            return _skip_feed(feed, acting_user)
     with transaction.atomic():
         existing = {value.period: value for value in feed.indicator.values.all()}
         before = feed.written_years()
@@ -141,6 +170,22 @@ def run_feed(feed: IndicatorFeed, *, acting_user=None) -> dict[str, dict[str, An
             changes={"report": [before, report]},
         )
     return report
+
+
+def _skip_feed(feed: IndicatorFeed, acting_user) -> dict[str, dict[str, Any]]:
+    """A run that writes nothing (the values written before stay: they were published)."""
+    with transaction.atomic():
+        before = feed.written_years()
+        feed.report = {}
+        feed.last_run_at = timezone.now()
+        feed.save(update_fields=["report", "last_run_at"])
+        record(
+            "figures.feed.run",
+            actor=acting_user,
+            target=feed,
+            changes={"report": [before, {}]},
+        )
+    return {}
 
 
 def run_all_feeds() -> int:

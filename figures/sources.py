@@ -10,7 +10,17 @@ residue knows the year but not the quarter: it is counted in the quarter "not kn
 The year each kind of record counts for, for live records and for the residue alike:
 referral — received on; case file — opened on; goal — its file's opening (goals of the
 guidance plan in force only); referral to a service — sent on; case discussed — the meeting's
-date; consultation action — its deadline; meeting — its date.
+date; consultation action — its deadline; meeting — its date. The residue is written by
+`residue_cells`, from the figures' own definitions (records counted, date, municipality, age
+band, breakdown values), so that a record counts the same before and after it is removed.
+
+The municipalities the figures name are not those of the persons: a list of municipalities
+that appeared only because someone there was referred would say, by its mere presence, that
+there is at least one case there. They are the municipalities of the directory — where the
+organisations, their services and the platforms (LIVC-Rs included) are — which do not depend
+on any person (`municipality_names`). A record whose municipality is not one of them, or is
+not recorded, counts under "other or not recorded" (""). Spellings are matched regardless of
+case and surrounding spaces.
 """
 
 from __future__ import annotations
@@ -47,6 +57,8 @@ from cases.models import (
     Sphere,
 )
 from consultations.models import AgendaCase, CaseAction, Meeting, MeetingStatus
+from network.models import Organisation, Service
+from platforms.models import Platform
 from retention.models import AgeBand, Residue, ResidueKind
 
 UNKNOWN = "unknown"  # a breakdown value the record does not carry (e.g. residue by source)
@@ -358,8 +370,60 @@ def get_figure(key: str) -> Figure:
     return FIGURES_BY_KEY[key]
 
 
-def live_counts(figure: Figure, breakdown: Breakdown | None) -> dict[CountKey, int]:
-    """Live records grouped by (breakdown value, municipality, year, quarter): one query."""
+# --- the municipalities named -----------------------------------------------------------
+
+
+def fold(name: str | None) -> str:
+    """A municipality's name as it is compared: case and surrounding spaces ignored."""
+    return (name or "").strip().casefold()
+
+
+def municipality_names() -> dict[str, str]:
+    """The municipalities of the directory (organisations, services, platforms), keyed by
+    their folded name, each with its most frequent spelling (ties: the first in order).
+    One query; it reads no record about a person."""
+    rows = (
+        Organisation.objects.exclude(municipality="")
+        .order_by()
+        .values("municipality")
+        .annotate(n=Count("pk"))
+        .union(
+            Service.objects.exclude(municipality="")
+            .order_by()
+            .values("municipality")
+            .annotate(n=Count("pk")),
+            Platform.objects.exclude(municipality="")
+            .order_by()
+            .values("municipality")
+            .annotate(n=Count("pk")),
+            all=True,
+        )
+    )
+    spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        name = row["municipality"].strip()
+        if name:
+            spellings[fold(name)][name] += row["n"]
+    return {
+        key: min(found, key=lambda name: (-found[name], name)) for key, found in spellings.items()
+    }
+
+
+def _placer(names: dict[str, str] | None) -> Callable[[str | None], str]:
+    """A record's municipality as the figures name it: its directory spelling, or ""."""
+    known = municipality_names() if names is None else names
+    return lambda raw: known.get(fold(raw), "")
+
+
+# --- counting ------------------------------------------------------------------------------
+
+
+def live_counts(
+    figure: Figure, breakdown: Breakdown | None, names: dict[str, str] | None = None
+) -> dict[CountKey, int]:
+    """Live records grouped by (breakdown value, municipality, year, quarter): one query
+    (and one for the municipalities when `names` is not given)."""
+    place = _placer(names)
     rows = figure.model._default_manager.all()
     if figure.condition is not None:
         rows = rows.filter(figure.condition)
@@ -373,15 +437,18 @@ def live_counts(figure: Figure, breakdown: Breakdown | None) -> dict[CountKey, i
     counts: dict[CountKey, int] = defaultdict(int)
     for row in rows.order_by().values(*group).annotate(n=Count("pk")):
         value = None if breakdown is None else breakdown.normalise(row["_k"])
-        counts[(value, row["_m"] or "", int(row["_y"]), int(row["_q"]))] += row["n"]
+        counts[(value, place(row["_m"]), int(row["_y"]), int(row["_q"]))] += row["n"]
     return counts
 
 
-def residue_counts(figure: Figure, breakdown: Breakdown | None) -> dict[CountKey, int]:
+def residue_counts(
+    figure: Figure, breakdown: Breakdown | None, names: dict[str, str] | None = None
+) -> dict[CountKey, int]:
     """The residue of deleted records of the figure's kind, grouped alike: one query."""
     counts: dict[CountKey, int] = defaultdict(int)
     if figure.residue_kind is None:
         return counts
+    place = _placer(names)
     group = ["municipality", "year"]
     column = breakdown.residue_field if breakdown is not None else None
     if column is not None:
@@ -393,13 +460,58 @@ def residue_counts(figure: Figure, breakdown: Breakdown | None) -> dict[CountKey
         value = None
         if breakdown is not None:
             value = breakdown.normalise(row[column]) if column is not None else UNKNOWN
-        counts[(value, row["municipality"] or "", int(row["year"]), NO_QUARTER)] += row["n"]
+        counts[(value, place(row["municipality"]), int(row["year"]), NO_QUARTER)] += row["n"]
     return counts
 
 
-def counts(figure: Figure, breakdown: Breakdown | None) -> dict[CountKey, int]:
-    """Live and residue counts together (two queries)."""
-    total = live_counts(figure, breakdown)
-    for key, n in residue_counts(figure, breakdown).items():
+def counts(
+    figure: Figure, breakdown: Breakdown | None, names: dict[str, str] | None = None
+) -> dict[CountKey, int]:
+    """Live and residue counts together (two queries, three without `names`)."""
+    if names is None:
+        names = municipality_names()
+    total = live_counts(figure, breakdown, names)
+    for key, n in residue_counts(figure, breakdown, names).items():
         total[key] = total.get(key, 0) + n
     return dict(total)
+
+
+# --- the residue of records removed ------------------------------------------------------
+
+# the columns of retention.models.Residue a figure's records fill, besides kind and count
+RESIDUE_COLUMNS = ("municipality", "year", "age_band", "sphere", "phase", "outcome")
+
+
+def residue_cells(kind: str, records: Q) -> dict[tuple, int]:
+    """What the records of one residue kind that match `records` (about to be removed)
+    leave in the residue: how many per (municipality, year, age band, sphere, phase,
+    outcome), counted as their figure counts them — the same records (its condition),
+    its date, its municipality (as stored: names are matched when counted), the age band
+    on that date, and the value of each breakdown the residue keeps. One query."""
+    figure = next(f for f in FIGURES if f.residue_kind == kind)
+    rows = figure.model._default_manager.filter(records)
+    if figure.condition is not None:
+        rows = rows.filter(figure.condition)
+    annotations: dict[str, models.Expression | F] = {
+        "_m": F(figure.municipality),
+        "_y": ExtractYear(figure.date),
+    }
+    columns: dict[str, str] = {}
+    for breakdown in figure.breakdowns:
+        if breakdown.residue_field is None:
+            continue
+        name = f"_r_{breakdown.residue_field}"
+        for key, expression in breakdown.live(figure).items():
+            annotations[name if key == "_k" else key] = expression
+        columns[breakdown.residue_field] = name
+    rows = rows.annotate(**annotations).order_by().values("_m", "_y", *columns.values())
+    cells: dict[tuple, int] = defaultdict(int)
+    for row in rows.annotate(n=Count("pk")):
+        found = {
+            "municipality": row["_m"] or "",
+            "year": int(row["_y"]),
+            **{column: row[name] or "" for column, name in columns.items()},
+        }
+        cell = tuple(found.get(column, "") for column in RESIDUE_COLUMNS)
+        cells[cell] += row["n"]
+    return dict(cells)

@@ -16,20 +16,25 @@ The rules (THRESHOLD = 5):
    cell either). A hidden cell is therefore always at least 1.
 2. Secondary suppression, so that no hidden cell can be worked out from the totals. Each
    *line* of the cube — cells that add up to a margin, with that margin — must have no
-   hidden cell or at least two; and when its margin is known, its hidden cells must add up
-   to 5 or more (their sum is the margin minus what is shown: a sum from 1 to 4 would be a
-   small count published by subtraction). This is the rule against differencing across
-   filters: a filtered figure and its unfiltered parent are a cell and the margin of one
-   line, so "Namur 2026: 6 referrals" and "Namur 2026, adults: 5" are never both shown
-   (their difference, the minors, is 1). When a line breaks the rule, its smallest non-zero
-   shown cell is hidden too (its margin if there is none), and the lines through that cell
-   are checked again.
-3. The audit. Lines share cells, so a reader can chain them: work out a hidden cell on
-   one line, then use it on the next. After rule 2, the module does what such a reader
-   does (`derivations`: every line with a single unknown cell gives it) and, as long as
-   a count from 1 to 4 or a group of unknown cells adding up to 1 to 4 can be worked out,
-   hides one more shown cell on the line that gave it away (or on a line before it in the
-   chain).
+   hidden cell or at least two; and when its margin is known, none of its hidden cells may
+   be known to be under 5. A reader knows that every hidden cell is at least 1 (zeros are
+   shown), so each of k hidden cells is at most the margin minus what is shown minus
+   (k - 1): that must be 5 or more. Five municipalities with 1 referral each and "all
+   municipalities: 5" shown would otherwise give each "x" away as 1. This is also the rule
+   against differencing across filters: a filtered figure and its unfiltered parent are a
+   cell and the margin of one line, so "Namur 2026: 6 referrals" and "Namur 2026, adults:
+   5" are never both shown (their difference, the minors, is 1). When a line breaks the
+   rule, its smallest non-zero shown cell is hidden too (its margin if there is none), and
+   the lines through that cell are checked again.
+3. The audit. Lines share cells, so a reader can chain them: bound a hidden cell on one
+   line (at least 1; at most what the line leaves), then use the bound on the next. After
+   rule 2, the module does what such a reader does (`ranges`: bounds carried from line to
+   line until nothing changes), over every view of the figure at once (a bound on a hidden
+   total found in one breakdown is used in the others), and, as long as a hidden cell can
+   be told to be under 5 (`disclosed`), hides one more shown cell on the line that bounded
+   it (or on a line that bounded a cell of that line). What this reader does not do is
+   solve the whole system of lines at once (linear programming); its chains of lines are
+   what the rule protects against.
 4. One pattern for the totals. The totals (the cube without breakdown: by municipality and
    period) are hidden alike in every breakdown of a figure: they are protected first; each
    breakdown may only hide more cells *inside* the breakdown; and when a breakdown would
@@ -53,6 +58,11 @@ What remains: figures change as records are added, so comparing the same cell on
 tells how many records were added in between (at most one cube per figure and breakdown is
 computed every FIGURES_CACHE_SECONDS, and every view is audited).
 
+Which municipalities: those of the directory (organisations, services, platforms), not
+those of the persons (sources.municipality_names), so that a village does not appear in the
+list because someone there was referred; records elsewhere count under "other municipality
+or not recorded", always listed.
+
 Who sees the figures: coordinators of plans or of the network and data protection officers
 (figures/access.py). The figures are anonymised by these rules, so they see every
 municipality.
@@ -62,10 +72,11 @@ from __future__ import annotations
 
 import datetime
 import logging
+import sys
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -82,10 +93,15 @@ HIDDEN_MARK = "x"
 ALL = None  # the margin along an axis: all values, all municipalities, all periods
 QUARTERS = (1, 2, 3, 4, sources.NO_QUARTER)
 MAX_BARS = 24
+FIX_DEPTH = 6  # how far the audit looks for a cell to hide, from the line that tells
+HIGH, LOW = "high", "low"
+
+UNBOUNDED = sys.maxsize  # the most a hidden cell can be, when nothing says
 
 # (breakdown value, municipality, year, quarter); ALL in a position is the margin
 Key = tuple[str | None, str | None, int | None, int | None]
-Line = tuple[tuple[Key, ...], Key]  # the cells and the margin they add up to
+AnyKey = tuple  # a Key, or a Key tagged with its breakdown (`_Views`)
+Line = tuple[tuple[AnyKey, ...], AnyKey]  # the cells and the margin they add up to
 
 
 def _order(key: Iterable) -> tuple:
@@ -147,222 +163,557 @@ def with_margins(counts: dict[sources.CountKey, int], *, breakdown: bool) -> dic
     return {key: n for key, n in values.items() if n}
 
 
-def lines_of(keys: Iterable[Key], *, across_categories: bool) -> list[Line]:
+def lines_of(keys: Iterable[AnyKey], *, across_categories: bool) -> list[Line]:
     """The lines through these cells: along municipalities, quarters of a year, years, and
     (across_categories) along the breakdown values, whose margin is the total. Only non-zero
-    cells are members: a zero is shown and never hidden."""
-    members: dict[tuple, list[Key]] = defaultdict(list)
-    margins: dict[tuple, Key] = {}
+    cells are members: a zero is shown and never hidden. A key may carry a tag before its
+    four parts (`_Views`: the breakdown it belongs to, ALL for the totals)."""
+    members: dict[tuple, list[AnyKey]] = defaultdict(list)
+    margins: dict[tuple, AnyKey] = {}
     for key in keys:
-        k, m, y, q = key
-        ids: list[tuple[tuple, Key]] = []
+        *tag, k, m, y, q = key
+        ids: list[tuple[tuple, AnyKey]] = []
         if m is not ALL:
-            ids.append((("m", k, y, q), (k, ALL, y, q)))
+            ids.append((("m", *tag, k, y, q), (*tag, k, ALL, y, q)))
         if y is not ALL and q is not ALL:
-            ids.append((("q", k, m, y), (k, m, y, ALL)))
+            ids.append((("q", *tag, k, m, y), (*tag, k, m, y, ALL)))
         if y is not ALL and q is ALL:
-            ids.append((("y", k, m), (k, m, ALL, ALL)))
+            ids.append((("y", *tag, k, m), (*tag, k, m, ALL, ALL)))
         if across_categories and k is not ALL:
-            ids.append((("k", m, y, q), (ALL, m, y, q)))
+            ids.append((("k", *tag, m, y, q), (*(ALL for _t in tag), ALL, m, y, q)))
         for line_id, margin in ids:
             members[line_id].append(key)
             margins[line_id] = margin
+    orders: dict[tuple, tuple] = {}
+
+    def order(key: tuple) -> tuple:
+        found = orders.get(key)
+        if found is None:
+            found = orders[key] = _order(key)
+        return found
+
     return [
-        (tuple(sorted(members[line_id], key=_order)), margins[line_id])
-        for line_id in sorted(members, key=_order)
+        (tuple(sorted(members[line_id], key=order)), margins[line_id])
+        for line_id in sorted(members, key=order)
     ]
 
 
 class _Lines:
-    """The lines of a cube with, for each cell, the lines through it."""
+    """The lines of a cube with, for each cell, the lines through it and the lines it is
+    the margin of."""
 
     def __init__(self, lines: list[Line]):
         self.lines = lines
-        self.through: dict[Key, list[int]] = defaultdict(list)
+        self.through: dict[AnyKey, list[int]] = defaultdict(list)
+        self.summed: dict[AnyKey, list[int]] = defaultdict(list)
         for index, (cells, margin) in enumerate(lines):
             for cell in (*cells, margin):
                 self.through[cell].append(index)
+            self.summed[margin].append(index)
 
-    def cells(self, index: int) -> tuple[Key, ...]:
+    def cells(self, index: int) -> tuple[AnyKey, ...]:
         cells, margin = self.lines[index]
         return (*cells, margin)
 
 
-def _candidate(values, cells, hidden, frozen, exposed) -> Key | None:
-    """The smallest shown non-zero cell that may still be hidden (ties: by key); cells
-    known anyway (`exposed`) are not worth hiding."""
-    free = [c for c in cells if c not in hidden and c not in frozen and c not in exposed]
-    free = [c for c in free if values.get(c, 0) > 0]
-    return min(free, key=lambda c: (values[c], _order(c))) if free else None
+@dataclass
+class Ranges:
+    """What a reader can tell of each hidden cell: the least and the most it can be, with
+    the line that said so last (a shown cell is its value)."""
+
+    low: dict
+    high: dict  # UNBOUNDED: nothing says
+    why_low: dict
+    why_high: dict
+    complete: bool = True
 
 
-def _line_rule(values, lines: _Lines, hidden: set[Key], frozen, exposed) -> None:
-    """Rule 2, line by line: no line with a single hidden cell, and the hidden cells of a
-    line whose margin is shown add up to THRESHOLD or more. Only the lines through a newly
-    hidden cell are checked again."""
-    queue = deque(i for i in range(len(lines.lines)) if any(c in hidden for c in lines.cells(i)))
+class _State:
+    """The lines of a cube and its hidden cells as a reader sees them: for each line, the
+    sum of its shown cells and its hidden cells, kept up to date as cells are hidden."""
+
+    def __init__(self, values, lines: _Lines, hidden: set):
+        self.values = values
+        self.lines = lines
+        self.hidden = hidden
+        self.shown_sum: list[int] = []
+        self.hidden_cells: list[list] = []
+        for cells, _margin in lines.lines:
+            self.shown_sum.append(sum(values.get(c, 0) for c in cells if c not in hidden))
+            self.hidden_cells.append([c for c in cells if c in hidden])
+
+    def hide(self, cell) -> None:
+        if cell in self.hidden:
+            return
+        self.hidden.add(cell)
+        for index in self.lines.through.get(cell, ()):
+            if self.lines.lines[index][1] != cell:
+                self.shown_sum[index] -= self.values.get(cell, 0)
+                self.hidden_cells[index].append(cell)
+
+    def floor(self, cell, low: dict | None = None) -> int:
+        """The least a reader can tell `cell` is, were it hidden, from the lines it is the
+        margin of: what they show plus the least of their hidden cells (`low`, else 1)."""
+        best = 1
+        for index in self.lines.summed.get(cell, ()):
+            hidden_cells = self.hidden_cells[index]
+            if low is None:
+                least = self.shown_sum[index] + len(hidden_cells)
+            else:
+                least = self.shown_sum[index] + sum(low.get(c, 1) for c in hidden_cells)
+            best = max(best, least)
+        return best
+
+    def shortfall(self, index: int, most_of=None) -> int:
+        """Rule 2 for one line: how much more its hidden cells need to be able to be (0:
+        none). No hidden cell is fine. Else none of them may be below THRESHOLD at most —
+        the margin (or, hidden, the most it is known to be: `most_of`) minus what is shown
+        minus the least of the others (`floor`: 1, or more when the lines below them say
+        so); and a shown margin needs two hidden cells, a hidden one at least one."""
+        cells, margin = self.lines.lines[index]
+        hidden_cells = self.hidden_cells[index]
+        if margin in self.hidden:
+            if not hidden_cells:
+                return 1
+            most = most_of(margin) if most_of is not None else UNBOUNDED
+            if most == UNBOUNDED:
+                return 0
+        else:
+            if not hidden_cells:
+                return 0
+            most = self.values.get(margin, 0)
+        floors = [self.floor(c) for c in hidden_cells]
+        least_most = most - self.shown_sum[index] - sum(floors) + min(floors)
+        need = THRESHOLD - least_most
+        if margin not in self.hidden and len(hidden_cells) == 1:
+            need = max(need, 1)
+        return max(need, 0)
+
+    def choose(self, cells, frozen, exposed, need: int, low: dict | None = None):
+        """The shown cell of `cells` to hide to give the line `need` more: the smallest
+        whose value exceeds the least a reader could tell it is (`floor`) by `need`; else
+        the one that gives the most. Frozen cells may not be hidden, and cells known anyway
+        (`exposed`) are not worth it. None: nothing left."""
+        free = [
+            c
+            for c in cells
+            if c not in self.hidden
+            and c not in frozen
+            and c not in exposed
+            and self.values.get(c, 0) > 0
+        ]
+        if not free:
+            return None
+        gains = {c: self.values[c] - self.floor(c, low) for c in free}
+        enough = [c for c in free if gains[c] >= need]
+        if enough:
+            return min(enough, key=lambda c: (self.values[c], _order(c)))
+        return min(free, key=lambda c: (-gains[c], self.values[c], _order(c)))
+
+    def ranges(self) -> Ranges:
+        """What a reader works out line after line. Each line says that its cells add up
+        to its margin; a hidden cell is at least 1 (a zero is shown). So a hidden cell is at
+        most its margin's most minus the others' least, and at least its margin's least
+        minus the others' most; a hidden margin lies between the sums of its cells' least
+        and most. Each bound found is used on the other lines through the cell, until
+        nothing changes."""
+        through = self.lines.through
+        found = Ranges(dict.fromkeys(self.hidden, 1), dict.fromkeys(self.hidden, UNBOUNDED), {}, {})
+        queue = deque(sorted({i for c in self.hidden for i in through.get(c, ())}))
+        queued = set(queue)
+        budget = 40 * len(queue) + 1000
+        while queue:
+            budget -= 1
+            if budget < 0:
+                logger.warning("figures: the audit stopped before it was complete")
+                found.complete = False
+                break
+            index = queue.popleft()
+            queued.discard(index)
+            for key in self._tighten(index, found):
+                for other in through[key]:
+                    if other not in queued:
+                        queue.append(other)
+                        queued.add(other)
+        return found
+
+    def _tighten(self, index: int, found: Ranges) -> list:
+        """One line's bounds on its hidden cells and margin; the cells whose bounds
+        changed."""
+        margin = self.lines.lines[index][1]
+        hidden_cells = self.hidden_cells[index]
+        low, high = found.low, found.high
+        least = most = self.shown_sum[index]
+        unbounded = 0
+        for c in hidden_cells:
+            least += low[c]
+            h = high[c]
+            if h == UNBOUNDED:
+                unbounded += 1
+            else:
+                most += h
+        changed = []
+        if margin in self.hidden:
+            if least > low[margin]:
+                low[margin] = least
+                found.why_low[margin] = index
+                changed.append(margin)
+            if not unbounded and most < high[margin]:
+                high[margin] = most
+                found.why_high[margin] = index
+                changed.append(margin)
+            margin_low, margin_high = low[margin], high[margin]
+        else:
+            margin_low = margin_high = self.values.get(margin, 0)
+        if margin_high == UNBOUNDED and unbounded > 1:
+            return changed  # nothing to tell of the cells
+        for c in hidden_cells:
+            c_low, c_high = low[c], high[c]
+            if margin_high != UNBOUNDED:
+                bound = margin_high - least + c_low
+                if bound < c_high:
+                    high[c] = bound
+                    found.why_high[c] = index
+                    changed.append(c)
+            if c_high == UNBOUNDED:
+                if unbounded == 1:
+                    bound = margin_low - most
+                    if bound > c_low:
+                        low[c] = bound
+                        found.why_low[c] = index
+                        changed.append(c)
+            elif not unbounded:
+                bound = margin_low - most + c_high
+                if bound > c_low:
+                    low[c] = bound
+                    found.why_low[c] = index
+                    changed.append(c)
+        return changed
+
+
+def ranges(values, lines: _Lines, hidden: set) -> Ranges:
+    """What a reader can tell of the hidden cells (`_State.ranges`)."""
+    return _State(values, lines, set(hidden)).ranges()
+
+
+def disclosed(ranges: Ranges, hidden: Iterable) -> list:
+    """The hidden cells a reader can tell are below THRESHOLD (from 1 to 4: their most is
+    under THRESHOLD), in order."""
+    return sorted((c for c in hidden if ranges.high.get(c, UNBOUNDED) < THRESHOLD), key=_order)
+
+
+def _line_rule(state: _State, frozen, exposed, most_of=None, start=None) -> list[int]:
+    """Rule 2, line by line (`_State.shortfall`): a line that breaks it gets a shown cell
+    hidden (`_State.choose`; its margin if there is none), and the lines through that cell
+    are checked again — first those it is the margin of, whose cells must now hide it.
+    Checks the lines through the hidden cells (through `start` only, when given). Returns
+    the lines where only a frozen cell could help."""
+    lines = state.lines
+    cells = state.hidden if start is None else start
+    queue = deque(sorted({i for c in cells for i in lines.through.get(c, ())}))
     queued = set(queue)
+    stuck = []
     while queue:
         index = queue.popleft()
         queued.discard(index)
-        cells, margin = lines.lines[index]
-        hidden_here = [c for c in cells if c in hidden]
-        count = len(hidden_here) + (margin in hidden)
-        if count == 0 or (
-            count >= 2 and (margin in hidden or sum(values[c] for c in hidden_here) >= THRESHOLD)
-        ):
+        need = state.shortfall(index, most_of)
+        if not need:
             continue
-        cell = _candidate(values, cells, hidden, frozen, exposed)
-        if cell is None and margin not in hidden and margin not in frozen:
+        cells, margin = lines.lines[index]
+        cell = state.choose(cells, frozen, exposed, need)
+        if cell is None and margin not in state.hidden and margin not in frozen:
             cell = margin
         if cell is None:
-            continue  # what is hidden here is known anyway; the audit decides
-        hidden.add(cell)
+            stuck.append(index)  # what is hidden here is known anyway, or a total helps
+            continue
+        state.hide(cell)
+        for other in reversed(lines.summed.get(cell, [])):
+            queue.appendleft(other)  # (if it was queued further on, it is checked twice)
+            queued.add(other)
         for other in (index, *lines.through[cell]):
             if other not in queued:
                 queue.append(other)
                 queued.add(other)
+    return [index for index in stuck if state.shortfall(index, most_of)]
 
 
-def derivations(values, lines: _Lines, hidden: set[Key]) -> tuple[dict[Key, int], set[Key]]:
-    """What a reader can work out from what is shown, line after line: a line with a single
-    unknown cell gives it (the margin minus the others, or the sum of the cells). Returns
-    the hidden cells so worked out, each with the line that gives it, and those that stay
-    unknown."""
-    unknown = set(hidden)
-    missing = [sum(1 for c in lines.cells(i) if c in unknown) for i in range(len(lines.lines))]
-    queue = [i for i, n in enumerate(missing) if n == 1]
-    derived: dict[Key, int] = {}
-    while queue:
-        index = queue.pop()
-        if missing[index] != 1:
-            continue
-        cell = next(c for c in lines.cells(index) if c in unknown)
-        unknown.discard(cell)
-        derived[cell] = index
-        for other in lines.through[cell]:
-            missing[other] -= 1
-            if missing[other] == 1:
-                queue.append(other)
-    return derived, unknown
+class _Fixer:
+    """Which shown cell to hide so that a hidden cell is no longer bounded so tightly,
+    following its bound back to the line that set it (`Ranges.why_*`): a shown cell of
+    that line; else, when the line's margin is hidden, what loosens the margin's bound, as
+    far as FIX_DEPTH lines up (or, for a margin, what loosens its cells'); else a shown
+    cell of a line that set another cell's bound on the first line; else a frozen cell (a
+    total) of the line (the caller hides it in every view)."""
 
+    def __init__(self, state: _State, frozen, exposed, found: Ranges):
+        self.state, self.frozen, self.exposed, self.found = state, frozen, exposed, found
+        self.answers: dict[tuple, AnyKey | None] = {}
+        self.wide: dict[int, AnyKey | None] = {}
 
-def _breaches(values, lines: _Lines, hidden: set[Key]):
-    """Small counts a reader can work out: hidden cells from 1 to 4 that are derived, and
-    lines whose shown (or derived) margin leaves unknown cells adding up to 1 to 4."""
-    derived, unknown = derivations(values, lines, hidden)
-    small = sorted((c for c in derived if values[c] < THRESHOLD), key=_order)
-    groups = []
-    for index, (cells, margin) in enumerate(lines.lines):
-        if margin in unknown:
-            continue
-        total = sum(values[c] for c in cells if c in unknown)
-        if 0 < total < THRESHOLD:
-            groups.append(index)
-    return derived, small, groups
+    def fix(self, cell) -> AnyKey | None:
+        """For a cell whose most is too small."""
+        index = self.found.why_high[cell]
+        fix = self.loosen(cell, HIGH, index, FIX_DEPTH)
+        if fix is None:
+            if index not in self.wide:
+                self.wide[index] = self.anywhere(index)
+            fix = self.wide[index]
+        return fix
 
-
-def _fix_in_line(values, lines, index, hidden, frozen, exposed, derived, seen) -> Key | None:
-    """A shown cell to hide on this line, or, when all its other cells were themselves
-    worked out, on a line that gave one of them."""
-    if index in seen:
+    def anywhere(self, start: int) -> AnyKey | None:
+        """When the lines above found nothing: breadth first through every line that set a
+        bound used on the way, a shown cell that may be hidden; else a frozen one."""
+        state, found = self.state, self.found
+        seen = {start}
+        queue = deque([start])
+        order = []
+        while queue:
+            index = queue.popleft()
+            order.append(index)
+            fix = self._pick(state.lines.cells(index))
+            if fix is not None:
+                return fix
+            for other in state.lines.cells(index):
+                if other in state.hidden:
+                    reasons = (found.why_high.get(other), found.why_low.get(other))
+                else:
+                    reasons = (self.exposed.get(other), None)
+                for reason in reasons:
+                    if reason is not None and reason not in seen:
+                        seen.add(reason)
+                        queue.append(reason)
+        for index in order:
+            fixed = [
+                c
+                for c in state.lines.cells(index)
+                if c not in state.hidden and c in self.frozen and state.values.get(c, 0) > 0
+            ]
+            if fixed:
+                return min(fixed, key=lambda c: (state.values[c], _order(c)))
         return None
-    seen.add(index)
-    cells = lines.cells(index)
-    cell = _candidate(values, cells, hidden, frozen, exposed)
-    if cell is not None:
-        return cell
-    # a cell worked out on another line, or equal to a total shown: look there
-    known = {**exposed, **derived}
-    for other in sorted((c for c in cells if c in known), key=_order):
-        found = _fix_in_line(values, lines, known[other], hidden, frozen, exposed, derived, seen)
-        if found is not None:
-            return found
-    # only cells that may not change are left: one of them (the caller raises it)
-    fixed = [c for c in cells if c not in hidden and c in frozen and values.get(c, 0) > 0]
-    return min(fixed, key=lambda c: (values[c], _order(c))) if fixed else None
+
+    def loosen(self, cell, bound: str, index: int, depth: int) -> AnyKey | None:
+        """A cell to hide so that line `index` gives `cell` a looser `bound`."""
+        goal = (cell, bound, index)
+        if goal not in self.answers:
+            self.answers[goal] = None  # while looked at: a cycle finds nothing here
+            self.answers[goal] = self._loosen(cell, bound, index, depth)
+        return self.answers[goal]
+
+    def _pick(self, cells) -> AnyKey | None:
+        return self.state.choose(cells, self.frozen, self.exposed, THRESHOLD - 1, self.found.low)
+
+    def _loosen(self, cell, bound: str, index: int, depth: int) -> AnyKey | None:
+        state = self.state
+        cells, margin = state.lines.lines[index]
+        every = (*cells, margin)
+        fix = self._pick(every)
+        if fix is not None or depth == 0:
+            return fix
+        whys = {HIGH: self.found.why_high, LOW: self.found.why_low}
+        hidden = [c for c in state.hidden_cells[index] if c != cell]
+        if cell == margin:  # its most (least) is the sum of its cells' most (least)
+            upward = [(c, bound) for c in hidden]
+        elif margin in state.hidden:  # its most (least) depends on the margin's
+            upward = [(margin, bound)]
+        else:
+            upward = []
+        for other, other_bound in upward:
+            reason = whys[other_bound].get(other)
+            if reason is not None and reason != index:
+                fix = self.loosen(other, other_bound, reason, depth - 1)
+                if fix is not None:
+                    return fix
+        if cell != margin and depth == FIX_DEPTH:
+            # the others' least (most) set on their own lines: a shown cell there
+            other_bound = LOW if bound == HIGH else HIGH
+            for other in hidden:
+                reason = whys[other_bound].get(other)
+                if reason is not None and reason != index:
+                    fix = self._pick(state.lines.cells(reason))
+                    if fix is not None:
+                        return fix
+        fixed = [
+            c
+            for c in every
+            if c not in state.hidden and c in self.frozen and state.values.get(c, 0) > 0
+        ]
+        return min(fixed, key=lambda c: (state.values[c], _order(c))) if fixed else None
 
 
-def _audit(values, lines: _Lines, hidden: set[Key], frozen, exposed) -> set[Key]:
-    """Hide more cells until a reader working line after line finds no small count.
-    Returns the frozen cells (totals) that would have to be hidden too."""
-    needed: set[Key] = set()
+def _audit(state: _State, frozen, exposed) -> tuple[set, Ranges]:
+    """Rule 3: hide more cells until a reader working line after line (`_State.ranges`)
+    can tell of no hidden cell that it is below THRESHOLD. Returns the frozen cells
+    (totals) that would have to be hidden too, and what the reader could tell last."""
+    needed: set = set()
+    exposed = dict(exposed)
+    lines = state.lines
     while True:
-        derived, small, groups = _breaches(values, lines, hidden)
-        fixes: list[Key] = []
+        found = state.ranges()
+        small = disclosed(found, state.hidden)
+        fixes: dict = {}  # in order, without repeats
+        fixer = _Fixer(state, frozen, exposed, found)
         for cell in small:
-            fix = _fix_in_line(
-                values, lines, derived[cell], hidden, frozen, exposed, derived, set()
-            )
-            if fix is not None:
-                fixes.append(fix)
-        for index in groups:
-            fix = _fix_in_line(values, lines, index, hidden, frozen, exposed, derived, set())
-            if fix is None:
-                margin = lines.lines[index][1]
-                if margin not in frozen and margin not in hidden:
-                    fix = margin
-            if fix is not None:
-                fixes.append(fix)
-        new = [fix for fix in fixes if fix not in hidden]
-        if not new:
-            if small or groups:
+            fix = fixer.fix(cell)
+            if fix is not None and fix not in state.hidden:
+                fixes[fix] = True
+        if not fixes:
+            if small:
                 logger.warning("figures: %s small counts could not be protected", len(small))
-            return needed
-        for fix in new:
-            hidden.add(fix)
+            return needed, found
+        for fix in fixes:
+            state.hide(fix)
             if fix in frozen:
                 needed.add(fix)
+        if needed:
+            return needed, found  # the totals are hidden more and all is done again
+        # a value is no longer known from a total hidden now
+        exposed = {c: i for c, i in exposed.items() if lines.lines[i][1] not in state.hidden}
+        # and what is hidden now must not be the sum of what is shown below it
+        _line_rule(state, frozen, exposed, start=list(fixes))
 
 
-def _protect_totals(totals: dict[Key, int], hidden: set[Key]) -> None:
-    lines = _Lines(lines_of(totals, across_categories=False))
-    hidden |= {key for key, n in totals.items() if n < THRESHOLD}
-    _line_rule(totals, lines, hidden, set(), set())
-    _audit(totals, lines, hidden, set(), set())
-
-
-def _protect_breakdown(values, totals_hidden: set[Key]) -> tuple[set[Key], set[Key]]:
-    """The hidden cells of one breakdown, the totals' pattern kept; and the totals that
-    would have to be hidden as well."""
-    frozen = {key for key in values if key[0] is ALL}
-    inner = [key for key in values if key[0] is not ALL]
-    hidden = set(totals_hidden) | {key for key in inner if values[key] < THRESHOLD}
-    lines = _Lines(lines_of(values, across_categories=True))
-    # a breakdown value alone in its municipality and period equals the total shown
-    # (with the line that says so)
-    exposed = {
+def _exposed(lines: _Lines, hidden: set, is_total, is_inner) -> dict:
+    """A breakdown value alone in its municipality and period equals the total shown there
+    (with the line that says so)."""
+    return {
         cells[0]: index
         for index, (cells, margin) in enumerate(lines.lines)
-        if margin[0] is ALL
+        if is_total(margin)
         and len(cells) == 1
-        and cells[0][0] is not ALL
-        and margin not in totals_hidden
+        and is_inner(cells[0])
+        and margin not in hidden
         and cells[0] not in hidden
     }
-    _line_rule(values, lines, hidden, frozen, exposed)
-    needed = _audit(values, lines, hidden, frozen, exposed)
-    return hidden, needed - totals_hidden
+
+
+def _tagged(name: str) -> Callable[[Key], AnyKey]:
+    """A breakdown's cells as the audit of every view sees them: tagged with the
+    breakdown's key, the totals (shared by every view) with ALL."""
+
+    def tag(key: Key) -> AnyKey:
+        return (ALL, *key) if key[0] is ALL else (name, *key)
+
+    return tag
+
+
+class _Views:
+    """The cubes of one figure, their lines and what is hidden in them, protected
+    together: the totals alone, and every view at once (`together`: a breakdown's cells
+    tagged with its key, the totals — shared by every view — with ALL). Hiding more never
+    makes a safe line unsafe (a hidden cell gives its line its value less the least it can
+    be told to be, which is never more than its value), so each round goes on from the
+    last one and checks again only the lines through what was hidden since."""
+
+    totals_ranges: Ranges
+
+    def __init__(self, totals: dict[Key, int], breakdowns: dict[str, dict[Key, int]]):
+        self.names = sorted(breakdowns)
+        self.totals_hidden: set[Key] = {key for key, n in totals.items() if n < THRESHOLD}
+        self.totals_state = _State(
+            totals, _Lines(lines_of(totals, across_categories=False)), self.totals_hidden
+        )
+        values: dict[AnyKey, int] = {(ALL, *key): n for key, n in totals.items()}
+        for name in self.names:
+            values.update(
+                {(name, *key): n for key, n in breakdowns[name].items() if key[0] is not ALL}
+            )
+        hidden = {key for key, n in values.items() if key[0] is not ALL and n < THRESHOLD}
+        lines = _Lines(lines_of(values, across_categories=True))
+        self.together = _State(values, lines, hidden)
+        self.frozen = {key for key in values if key[0] is ALL}
+        self.stuck: list[int] = []
+
+    def protect_totals(self, more: set[Key] | None) -> list[Key]:
+        """Rules 1 to 3 on the totals alone, `more` hidden as well (all is checked the
+        first time); what a reader can tell of them is kept for the breakdowns. Returns
+        the totals hidden now."""
+        state = self.totals_state
+        before = set(state.hidden)
+        start = None
+        if more is not None:
+            start = [key for key in sorted(more, key=_order) if key not in state.hidden]
+            for key in start:
+                state.hide(key)
+        _line_rule(state, set(), {}, start=start)
+        _needed, self.totals_ranges = _audit(state, set(), {})
+        return sorted(state.hidden - before, key=_order)
+
+    def _exposed(self) -> dict:
+        return _exposed(
+            self.together.lines,
+            self.together.hidden,
+            lambda key: key[0] is ALL,
+            lambda key: key[0] is not ALL,
+        )
+
+    def protect_breakdowns(self, new_totals: list[Key] | None, needed: set[Key]) -> None:
+        """Rules 1 and 2 in every breakdown, the totals' pattern kept (`new_totals`: the
+        totals hidden since the last round; all is checked the first time): a hidden total
+        is as good as shown when the totals tell what it is. Adds to `needed` the totals
+        that would have to be hidden too."""
+        state = self.together
+        start: list[AnyKey] | None = None
+        if new_totals is None:
+            for key in sorted(self.totals_hidden, key=_order):
+                state.hide((ALL, *key))
+        else:
+            start = [(ALL, *key) for key in new_totals]
+            for key in start:
+                state.hide(key)
+            start += [c for index in self.stuck for c in state.lines.cells(index)]
+        known = self.totals_ranges
+
+        def most_of(key: AnyKey) -> int:
+            return known.high.get(key[1:], UNBOUNDED) if key[0] is ALL else UNBOUNDED
+
+        self.stuck = _line_rule(state, self.frozen, self._exposed(), most_of, start=start)
+        fixer = _Fixer(self.totals_state, set(), {}, known)
+        for index in self.stuck:
+            margin = state.lines.lines[index][1]
+            if margin[0] is not ALL:
+                continue  # the audit decides
+            total = margin[1:]
+            if total not in self.totals_hidden:
+                needed.add(total)
+            elif total in known.why_high:
+                fix = fixer.loosen(total, HIGH, known.why_high[total], FIX_DEPTH)
+                if fix is not None:
+                    needed.add(fix)
+
+    def audit_together(self) -> set[Key]:
+        """Rule 3 over every view at once: a reader who bounds a hidden total in one
+        breakdown uses the bound in the others. Returns the totals that would have to be
+        hidden too."""
+        needed, _found = _audit(self.together, self.frozen, self._exposed())
+        return {key[1:] for key in needed} - self.totals_hidden
+
+    def hidden(self, name: str) -> frozenset[Key]:
+        inner = {key[1:] for key in self.together.hidden if key[0] == name}
+        return frozenset(inner | self.totals_hidden)
 
 
 def protect_all(
     totals: dict[Key, int], breakdowns: dict[str, dict[Key, int]]
 ) -> tuple[frozenset[Key], dict[str, frozenset[Key]]]:
     """The hidden cells of the totals and of each breakdown of one figure (rules 1 to 4).
-    The totals are protected first; when a breakdown would let a hidden total be worked
-    out, that total is hidden in every view and all are protected again."""
-    totals_hidden: set[Key] = set()
+    The totals are protected first, then the breakdowns, then all of them are audited
+    together; when that would let a hidden total be worked out, or tell that it is below
+    THRESHOLD, and only hiding another total helps, that total is hidden in every view and
+    all are protected again."""
+    views = _Views(totals, breakdowns)
+    more: set[Key] | None = None
     while True:
-        _protect_totals(totals, totals_hidden)
-        result: dict[str, frozenset[Key]] = {}
+        new_totals = views.protect_totals(more)
         needed: set[Key] = set()
-        for key in sorted(breakdowns):
-            hidden, more = _protect_breakdown(breakdowns[key], totals_hidden)
-            result[key] = frozenset(hidden)
-            needed |= more
+        views.protect_breakdowns(None if more is None else new_totals, needed)
         if not needed:
-            return frozenset(totals_hidden), result
-        totals_hidden |= needed
+            needed = views.audit_together()
+        needed -= views.totals_hidden
+        if not needed:
+            hidden = {name: views.hidden(name) for name in views.names}
+            return frozenset(views.totals_hidden), hidden
+        more = needed
 
 
 def protect(values: dict[Key, int], *, breakdown: bool) -> frozenset[Key]:
@@ -382,13 +733,13 @@ class Bundle:
     cubes: dict[str, Cube]
 
 
-def _count_all(figure: Figure) -> dict[str, dict[sources.CountKey, int]]:
+def _count_all(figure: Figure, names: dict[str, str]) -> dict[str, dict[sources.CountKey, int]]:
     """Counts by each breakdown (one grouped query each, plus the residue's). Their
     totals must agree; a record written between two queries makes them count again."""
     for _attempt in range(3):
         per: dict[str, dict[sources.CountKey, int]] = {}
         for breakdown in figure.breakdowns:
-            per[breakdown.key] = sources.counts(figure, breakdown)
+            per[breakdown.key] = sources.counts(figure, breakdown, names)
         sums = [_totals_of(c) for c in per.values()]
         if all(s == sums[0] for s in sums):
             return per
@@ -404,8 +755,11 @@ def _totals_of(counts: dict[sources.CountKey, int]) -> dict[tuple, int]:
 
 
 def build_bundle(figure: Figure) -> Bundle:
-    """Count, add the margins, protect: every cube of the figure."""
-    per = _count_all(figure)
+    """Count, add the margins, protect: every cube of the figure. Its municipalities are
+    those of the directory, whatever the records (sources.municipality_names), and "" (other
+    or not recorded) last."""
+    names = sources.municipality_names()
+    per = _count_all(figure, names)
     first = next(iter(per.values()), {})
     total_counts: dict[sources.CountKey, int] = {
         (None, m, y, q): n for (m, y, q), n in _totals_of(first).items()
@@ -416,7 +770,7 @@ def build_bundle(figure: Figure) -> Bundle:
         totals_hidden, hidden = protect_all(totals, values)
     else:
         totals_hidden, hidden = frozenset(), {key: frozenset() for key in values}
-    municipalities = sorted({m for _k, m, _y, _q in total_counts})
+    municipalities = [*sorted(set(names.values())), ""]
     years = sorted({y for _k, _m, y, _q in total_counts})
     now = timezone.now()
 
@@ -475,9 +829,29 @@ def get_cube(figure_key: str, breakdown_key: str = "", *, fresh: bool = False) -
     return bundle.cubes[breakdown_key]
 
 
+_names: list[tuple[float, dict[str, str]]] = []
+
+
+def municipality_names() -> dict[str, str]:
+    """The municipalities the figures name (sources.municipality_names), kept as long as
+    the cubes: what the filters accept."""
+    seconds = cache_seconds()
+    now = time.monotonic()
+    if seconds:
+        with _lock:
+            if _names and _names[0][0] > now:
+                return _names[0][1]
+    names = sources.municipality_names()
+    if seconds:
+        with _lock:
+            _names[:] = [(now + seconds, names)]
+    return names
+
+
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+        _names.clear()
 
 
 # --- a table: a slice of the cube -----------------------------------------------------------
@@ -580,7 +954,8 @@ NOT_RECORDED_KEY = "~"
 
 
 def municipality_key(municipality: str | None) -> str:
-    """A column's key in the API: the name, "~" when not recorded, "*" for all."""
+    """A column's key in the API: the name, "~" for other municipalities or none recorded,
+    "*" for all."""
     if municipality is ALL:
         return TOTAL_KEY
     return municipality or NOT_RECORDED_KEY
@@ -596,7 +971,7 @@ def period_key(year: int | None, quarter: int | None) -> str:
 def municipality_label(municipality: str | None) -> str:
     if municipality is ALL:
         return _("All municipalities")
-    return municipality or _("Municipality not recorded")
+    return municipality or _("Other municipality or not recorded")
 
 
 def period_label(year: int | None, quarter: int | None) -> str:

@@ -21,12 +21,12 @@ transaction has committed.
 A person goes when nothing holds them any more: no case file and no referral of any
 organisation, and no active legal hold. With them go their remaining rows (consultations
 where they were discussed, contributions). Anonymising writes the counts of `Residue`
-before anything is deleted; deleting writes none.
+before anything is deleted, counted as the statistics count the live records
+(figures.sources.residue_cells); deleting writes none.
 """
 
 from __future__ import annotations
 
-import datetime
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,13 +36,13 @@ from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.db import models, transaction
-from django.db.models import Count, Exists, OuterRef
-from django.utils import timezone
+from django.db.models import Count, Exists, OuterRef, Q
 
-from cases.models import CaseFile, Goal, Person, PlanStatus, Referral, ServiceReferral
-from consultations.models import AgendaCase, CaseAction, Meeting
+from cases.models import CaseFile, Person, Referral
+from consultations.models import AgendaCase, Meeting
+from figures.sources import RESIDUE_COLUMNS, residue_cells
 from retention.clock import person_held
-from retention.models import LegalHold, Residue, ResidueKind, age_band
+from retention.models import LegalHold, Residue, ResidueKind
 
 DELETE, NULL, HOLDER, KEEP = "delete", "null", "holder", "keep"
 
@@ -211,9 +211,7 @@ def remove_referrals(ids: list[int], anonymise: set[int]) -> Removal:
     """Referrals closed without a file; their persons if nothing else holds them."""
     removal = Removal()
     persons = _subjects(Referral.objects.filter(pk__in=ids), "person", removal)
-    _referral_residue(
-        Referral.objects.filter(pk__in=[i for i in ids if i in anonymise]), removal.residue
-    )
+    _referral_residue([i for i in ids if i in anonymise], removal.residue)
     removal.rows.update(run(plan(Referral), ids, removal))
     _remove_orphans(persons, anonymise, removal)
     return removal
@@ -227,11 +225,8 @@ def remove_minutes(ids: list[int], anonymise: set[int]) -> Removal:
     cases = AgendaCase.objects.filter(meeting_id__in=ids)
     persons = {person: meeting for meeting, person in cases.values_list("meeting_id", "person_id")}
     kept = [i for i in ids if i in anonymise]
-    _consultation_residue(
-        AgendaCase.objects.filter(meeting_id__in=kept),
-        CaseAction.objects.filter(case__meeting_id__in=kept),
-        removal.residue,
-    )
+    if kept:
+        _consultation_residue(Q(meeting_id__in=kept), Q(case__meeting_id__in=kept), removal.residue)
     removal.rows.update(run(plan(Meeting, delete_root=False), ids, removal))
     unreferenced = Person.objects.filter(pk__in=list(persons)).exclude(person_held())
     for rel in relations(Person):
@@ -274,88 +269,47 @@ def _remove_orphans(persons: dict[int, int], anonymise: set[int], removal: Remov
         removal.person_subjects[pk] = str(uuid)
         removal.person_cause[pk] = persons[pk]
     kept = [pk for pk in ids if persons[pk] in anonymise]
-    _consultation_residue(
-        AgendaCase.objects.filter(person_id__in=kept),
-        CaseAction.objects.filter(person_id__in=kept),
-        removal.residue,
-    )
+    if kept:
+        _consultation_residue(Q(person_id__in=kept), Q(person_id__in=kept), removal.residue)
     removal.persons.update(run(plan(Person), ids, removal))
 
 
 # --- Residue -----------------------------------------------------------------------------
 
-RESIDUE_DIMENSIONS = ("kind", "municipality", "year", "age_band", "sphere", "phase", "outcome")
+# The residue is counted as the statistics count the live records (figures.sources: which
+# records of a kind, the date and municipality they count for, the age band on that date,
+# the values of the breakdowns the residue keeps), so that a figure is the same before and
+# after records are removed: `residue_cells` reads those definitions, in one grouped query
+# per kind.
+RESIDUE_DIMENSIONS = ("kind", *RESIDUE_COLUMNS)
 
 
-def _local_date(value: datetime.datetime | datetime.date) -> datetime.date:
-    if isinstance(value, datetime.datetime):
-        return timezone.localdate(value)
-    return value
-
-
-def _cell(kind, municipality, on, born, *, sphere="", phase="", outcome=""):
-    on = _local_date(on)
-    return (kind, municipality or "", on.year, age_band(born, on), sphere, phase, outcome or "")
+def _count(kind: str, records: Q, residue: Counter) -> None:
+    for cell, count in residue_cells(kind, records).items():
+        residue[(kind, *cell)] += count
 
 
 def _file_residue(ids: list[int], residue: Counter) -> None:
-    """Per file: municipality, year opened, age band at opening, phase, outcome; per goal
-    of the plan in force: its sphere and progress; the referral that opened the file and
-    the file's referrals to services, with their status."""
+    """The files; the goals of their plan in force; the referral that opened each file;
+    the files' referrals to services."""
     if not ids:
         return
-    person = ("person__municipality", "person__date_of_birth")
-    for municipality, born, opened, phase, outcome in CaseFile.objects.filter(
-        pk__in=ids
-    ).values_list(*person, "opened_on", "phase", "outcome"):
-        residue[
-            _cell(ResidueKind.FILE, municipality, opened, born, phase=phase, outcome=outcome)
-        ] += 1
-    goals = Goal.objects.filter(plan__file_id__in=ids, plan__status=PlanStatus.APPROVED)
-    for municipality, born, opened, sphere, progress in goals.values_list(
-        "plan__file__person__municipality",
-        "plan__file__person__date_of_birth",
-        "plan__file__opened_on",
-        "sphere",
-        "progress",
-    ):
-        residue[
-            _cell(ResidueKind.GOAL, municipality, opened, born, sphere=sphere, outcome=progress)
-        ] += 1
-    _referral_residue(Referral.objects.filter(file_id__in=ids), residue)
-    for municipality, born, sent, status in ServiceReferral.objects.filter(
-        file_id__in=ids
-    ).values_list("file__person__municipality", "file__person__date_of_birth", "sent_at", "status"):
-        residue[_cell(ResidueKind.SERVICE_REFERRAL, municipality, sent, born, outcome=status)] += 1
+    _count(ResidueKind.FILE, Q(pk__in=ids), residue)
+    _count(ResidueKind.GOAL, Q(plan__file_id__in=ids), residue)
+    _count(ResidueKind.REFERRAL, Q(file_id__in=ids), residue)
+    _count(ResidueKind.SERVICE_REFERRAL, Q(file_id__in=ids), residue)
 
 
-def _referral_residue(referrals, residue: Counter) -> None:
-    for municipality, born, received, status in referrals.values_list(
-        "person__municipality", "person__date_of_birth", "received_on", "status"
-    ):
-        residue[_cell(ResidueKind.REFERRAL, municipality, received, born, outcome=status)] += 1
+def _referral_residue(ids: list[int], residue: Counter) -> None:
+    if ids:
+        _count(ResidueKind.REFERRAL, Q(pk__in=ids), residue)
 
 
-def _consultation_residue(cases, actions, residue: Counter) -> None:
-    """Per case discussed: municipality, year and age band at the meeting, the consensus
-    on an information sheet if one was asked, else whether it was discussed; per action:
-    done or open."""
-    for municipality, born, starts, discussed, consensus in cases.values_list(
-        "person__municipality",
-        "person__date_of_birth",
-        "meeting__starts_at",
-        "discussed",
-        "consensus__status",
-    ):
-        outcome = consensus or ("discussed" if discussed else "not_discussed")
-        residue[
-            _cell(ResidueKind.CONSULTATION_CASE, municipality, starts, born, outcome=outcome)
-        ] += 1
-    for municipality, born, starts, done_on in actions.values_list(
-        "person__municipality", "person__date_of_birth", "case__meeting__starts_at", "done_on"
-    ):
-        outcome = "done" if done_on else "open"
-        residue[_cell(ResidueKind.ACTION, municipality, starts, born, outcome=outcome)] += 1
+def _consultation_residue(cases: Q, actions: Q, residue: Counter) -> None:
+    """The cases of these agenda rows that the figures count (discussed, in a meeting that
+    was held), and these actions."""
+    _count(ResidueKind.CONSULTATION_CASE, cases, residue)
+    _count(ResidueKind.ACTION, actions, residue)
 
 
 def add_residue(residue: Counter) -> None:

@@ -4,6 +4,9 @@ On top of the shared personas (core/testing.py: plan coordinators of agencies A 
 contact point, a reader without role, a DPO, a directory editor): a municipal coordinator of
 A and a referral officer of A. Records are made straight in the database: the statistics
 read them, whoever wrote them.
+
+The figures name the municipalities of the directory: Namur (the shared service of agency
+A), and Liège and Gent, where the personas add an organisation (`place`).
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from django.test import override_settings
 from accounts.middleware import MFA_OK_KEY
 from accounts.roles import Role
 from cases.models import CaseFile, Person, Referral
-from core.testing import Personas, make_user
+from core.testing import Personas, make_org, make_user
 from figures import tables
+from network.models import Organisation
 
 _handles = itertools.count(1)
 
@@ -29,6 +33,14 @@ def make_person(born: datetime.date | None, municipality: str = "Namur") -> Pers
         date_of_birth=born,
         municipality=municipality,
     )
+
+
+def place(municipality: str) -> Organisation:
+    """An organisation of the directory in this municipality: the figures name it."""
+    org = make_org(f"org-{next(_handles)}", f"Town hall of {municipality}")
+    org.municipality = municipality
+    org.save()
+    return org
 
 
 def adult_born(on: datetime.date) -> datetime.date:
@@ -84,6 +96,8 @@ class FigurePersonas(Personas):
             "municipal@a.test", cls.org_a, Role.MUNICIPAL_COORDINATOR, mfa=True
         )
         cls.officer = make_user("officer@a.test", cls.org_a, Role.REFERRAL_OFFICER, mfa=True)
+        for municipality in ("Liège", "Gent"):
+            place(municipality)
 
     def setUp(self):
         super().setUp()

@@ -7,6 +7,7 @@ import datetime
 import json
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -56,6 +57,61 @@ class FeedTest(FigurePersonas):
         )
         event = AuditEvent.objects.get(action="figures.feed.created")
         self.assertEqual((event.actor, event.target_id), (self.coordinator, str(feed.pk)))
+
+    def test_a_misspelt_municipality_is_refused_with_a_reason(self):
+        """Fed from "Namr", the indicator would get zeros: nothing counts there."""
+        with self.assertRaises(ValidationError) as caught:
+            self.feed(municipality="Namr")
+        self.assertEqual(
+            caught.exception.message_dict["municipality"],
+            [
+                "The statistics know no municipality “Namr”: check the spelling, or leave "
+                "it empty for all municipalities."
+            ],
+        )
+        response = self.client.post(
+            reverse("figures:feed_create"),
+            {"indicator": self.indicator.pk, "series": "referrals", "municipality": "Namr"},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("municipality", response.context["form"].errors)
+        api = self.client.post(
+            reverse("api:list_indicator_feeds"),
+            json.dumps(
+                {"indicator": self.indicator.pk, "figure": "referrals", "municipality": "Namr"}
+            ),
+            content_type="application/json",
+        )
+        self.assertEqual(api.status_code, 400)
+        self.assertFalse(IndicatorFeed.objects.exists())
+        feed = self.feed(municipality="Namur")
+        with self.assertRaises(ValidationError):
+            services.update_feed(
+                feed,
+                {"figure": "referrals", "municipality": "Liege-sur-Meuse"},
+                acting_user=self.coordinator,
+            )
+
+    def test_a_municipality_is_kept_as_the_directory_spells_it(self):
+        feed = self.feed(municipality=" namur ")
+        self.assertEqual(feed.municipality, "Namur")
+        report = services.run_feed(feed)
+        self.assertEqual(report["2025"], {"status": "written", "value": 12})
+
+    def test_a_feed_whose_municipality_is_no_longer_named_writes_nothing(self):
+        feed = IndicatorFeed.objects.create(  # written before the check, or since renamed
+            indicator=self.indicator,
+            figure="referrals",
+            municipality="Namr",
+            created_by=self.coordinator,
+        )
+        self.assertEqual(services.run_feed(feed), {})
+        self.assertFalse(self.indicator.values.exists())
+        feed.refresh_from_db()
+        self.assertIsNotNone(feed.last_run_at)
+        IndicatorFeed.objects.filter(pk=feed.pk).update(municipality="NAMUR")  # a spelling
+        feed.refresh_from_db()
+        self.assertEqual(services.run_feed(feed)["2025"], {"status": "written", "value": 12})
 
     def test_the_form_offers_only_the_indicators_of_ones_own_plans(self):
         self.login(self.coordinator_b)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
 import re
 
 from django.db import connection
@@ -16,6 +17,7 @@ from audit.models import AuditEvent
 from cases.models import GuidancePlan, Referral, ServiceReferral
 from consultations.models import AgendaCase, CaseAction, Meeting
 from figures import sources
+from figures.exports import safe_cell
 from figures.tables import Query, build_table, get_cube
 from figures.tests.base import (
     FigurePersonas,
@@ -23,6 +25,7 @@ from figures.tests.base import (
     make_person,
     make_referrals,
     minor_born,
+    place,
 )
 from platforms.models import Platform
 from retention.models import Residue, ResidueKind, age_band
@@ -221,10 +224,12 @@ class PageTest(FigurePersonas):
         with CaptureQueriesContext(connection) as before:
             self.client.get(url, params)
         for index in range(30):
+            place(f"Town {index}")
             make_referrals(self.org_a, self.officer, 2, DAY, municipality=f"Town {index}")
         with self.assertNumQueries(len(before.captured_queries)):
             response = self.client.get(url, params)
-        self.assertEqual(len(response.context["table"].columns), 33)
+        # Gent, Liège, Namur, the 30 towns, "other or not recorded" and all
+        self.assertEqual(len(response.context["table"].columns), 35)
 
     def test_it_offers_the_municipalities_and_years_with_records(self):
         response = self.client.get(reverse("figures:index"))
@@ -259,8 +264,94 @@ class PageTest(FigurePersonas):
 
     def test_columns_by_municipality_for_a_quarter(self):
         table = build_table(Query(figure="referrals", columns="municipality", year=2026, quarter=1))
-        self.assertEqual([c.key for c in table.columns], ["Liège", "Namur", "*"])
-        self.assertEqual([c.value for c in table.rows[-1].cells], [0, 13, 13])
+        self.assertEqual([c.key for c in table.columns], ["Gent", "Liège", "Namur", "~", "*"])
+        self.assertEqual([c.value for c in table.rows[-1].cells], [0, 0, 13, 0, 13])
+
+
+class MunicipalityTest(FigurePersonas):
+    """The municipalities named are those of the directory, not those of the persons: a
+    village where one person was referred does not appear because of them."""
+
+    def setUp(self):
+        super().setUp()
+        self.login(self.coordinator)
+
+    def test_a_municipality_outside_the_directory_is_never_named(self):
+        make_referrals(self.org_a, self.officer, 6, DAY)
+        listed = get_cube("referrals").municipalities
+        make_referrals(self.org_a, self.officer, 1, DAY, municipality="Hamlet")
+        cube = get_cube("referrals", "age_band")
+        self.assertEqual(cube.municipalities, listed)  # the one person changes nothing
+        self.assertEqual(cube.municipalities, ["Gent", "Liège", "Namur", ""])
+        self.assertEqual(cube.cell((None, "", 2026, 1)).value, 1)  # counted, as other
+        self.assertTrue(cube.cell((None, "", 2026, 1)).hidden)
+        table = build_table(Query(figure="referrals", columns="municipality"))
+        self.assertNotIn("Hamlet", [c.key for c in table.columns])
+        api = self.client.get(reverse("api:get_statistics_table"), {"columns": "municipality"})
+        self.assertNotIn("Hamlet", api.json()["municipalities"])
+        self.assertNotIn("Hamlet", json.dumps(api.json()))
+        page = self.client.get(reverse("figures:index"))
+        self.assertNotContains(page, "Hamlet")
+        self.assertContains(page, '<option value="~">Other municipality or not recorded</option>')
+
+    def test_a_municipality_outside_the_directory_cannot_be_asked_for(self):
+        make_referrals(self.org_a, self.officer, 1, DAY, municipality="Hamlet")
+        api = self.client.get(reverse("api:get_statistics_table"), {"municipality": "Hamlet"})
+        self.assertEqual(api.status_code, 400)
+        self.assertIn("municipality", api.json()["errors"])
+        page = self.client.get(reverse("figures:index"), {"municipality": "Hamlet"})
+        self.assertContains(page, "Choose a municipality of the list.")
+        self.assertIsNone(page.context["table"].query.municipality)  # the default view
+
+    def test_a_row_of_hidden_ones_does_not_add_up_to_a_shown_total(self):
+        """The reviewer's case through the API: 1 minor and 9 adults referred in each of 5
+        towns in Q1 2026. "Under 18: x x x x x | 5" would make each x a 1 (every hidden
+        cell is at least 1), and each adult 10 - 1 = 9."""
+        for index in range(5):
+            place(f"Town {index}")
+            make_referrals(
+                self.org_a, self.officer, 1, DAY, municipality=f"Town {index}", born=minor_born(DAY)
+            )
+            make_referrals(self.org_a, self.officer, 9, DAY, municipality=f"Town {index}")
+        response = self.client.get(
+            reverse("api:get_statistics_table"),
+            {"breakdown": "age_band", "columns": "municipality", "year": 2026, "quarter": 1},
+        )
+        keys = [c["key"] for c in response.json()["columns"]]
+        rows = {
+            row["key"]: dict(zip(keys, row["values"], strict=True))
+            for row in response.json()["rows"]
+        }
+        self.assertEqual([rows["minor"][f"Town {i}"] for i in range(5)], [None] * 5)
+        self.assertIsNone(rows["minor"]["*"])  # so the 5 hidden ones add up to nothing shown
+        self.assertEqual([rows["*"][f"Town {i}"] for i in range(5)], [10] * 5)
+        self.assertEqual(rows["*"]["*"], 50)
+
+    def test_spellings_of_a_municipality_count_together(self):
+        make_referrals(self.org_a, self.officer, 3, DAY, municipality="Namur")
+        make_referrals(self.org_a, self.officer, 3, DAY, municipality=" NAMUR ")
+        cube = get_cube("referrals")
+        self.assertEqual(cube.cell((None, "Namur", 2026, 1)).value, 6)
+        response = self.client.get(
+            reverse("api:get_statistics_table"), {"municipality": "namur", "year": 2026}
+        )
+        self.assertEqual(response.json()["rows"][-1]["values"][-1], 6)
+
+    def test_the_directory_names_a_municipality_in_its_most_frequent_spelling(self):
+        place("Sint-Niklaas")
+        place("Sint-Niklaas")
+        place("SINT-NIKLAAS")
+        names = sources.municipality_names()
+        self.assertEqual(names["sint-niklaas"], "Sint-Niklaas")
+        self.assertEqual(names["namur"], "Namur")  # from a service
+        cell = Platform.objects.create(
+            key="livc-dinant",
+            name={"en": "LIVC Dinant"},
+            kind="livc_r",
+            municipality="Dinant",
+            coordinator=self.org_a,
+        )
+        self.assertEqual(sources.municipality_names()["dinant"], cell.municipality)
 
 
 class ExportTest(FigurePersonas):
@@ -306,6 +397,33 @@ class ExportTest(FigurePersonas):
         )
         self.assertEqual(api.status_code, 200)
         self.assertEqual(api.content, page.content)
+
+    def test_no_text_cell_can_be_read_as_a_formula(self):
+        """A municipality's name comes from the directory, as typed: one a spreadsheet
+        would run as a formula is written as text."""
+        for name in ('=HYPERLINK("http://x.test","open")', "+1+1", "-2+3", "@SUM(A1)"):
+            place(name)
+            make_referrals(self.org_a, self.officer, 6, DAY, municipality=name)
+        params = {"columns": "municipality", "year": "2026"}
+        response = self.client.get(reverse("figures:export", args=["csv"]), params)
+        header = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        self.assertIn('\'=HYPERLINK("http://x.test","open")', header)
+        self.assertIn("'+1+1", header)
+        self.assertIn("'-2+3", header)
+        self.assertIn("'@SUM(A1)", header)
+        self.assertFalse([c for c in header if c[:1] in ("=", "+", "-", "@")])
+        response = self.client.get(reverse("figures:export", args=["xlsx"]), params)
+        sheet = load_workbook(io.BytesIO(response.content))["figures"]
+        self.assertFalse([c for c in sheet[1] if c.data_type == "f"])
+        self.assertIn('\'=HYPERLINK("http://x.test","open")', [c.value for c in sheet[1]])
+        self.assertEqual(sheet.cell(row=2, column=2).data_type, "n")  # numbers stay numbers
+
+    def test_only_text_that_starts_a_formula_is_changed(self):
+        self.assertEqual(safe_cell("\tx"), "'\tx")
+        self.assertEqual(safe_cell("\rx"), "'\rx")
+        self.assertEqual(safe_cell("Namur"), "Namur")
+        self.assertEqual(safe_cell("x"), "x")
+        self.assertEqual(safe_cell(-3), -3)
 
     def test_an_unknown_format_is_not_found(self):
         self.assertEqual(self.client.get(reverse("figures:export", args=["pdf"])).status_code, 404)
