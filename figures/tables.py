@@ -80,6 +80,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache as shared_cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -820,13 +821,40 @@ def get_cube(figure_key: str, breakdown_key: str = "", *, fresh: bool = False) -
             hit = _cache.get(figure.key)
         if hit is not None and hit[0] > now:
             return hit[1].cubes[breakdown_key]
-    bundle = build_bundle(figure)
+    bundle = None if fresh or not seconds else shared_cache.get(_shared_key(figure.key))
+    if bundle is None:
+        bundle = build_bundle(figure)
+        if seconds:
+            shared_cache.set(_shared_key(figure.key), bundle, seconds)
     if seconds:
-        with _lock:
-            if len(_cache) >= MAX_CACHED:
-                _cache.pop(min(_cache, key=lambda k: _cache[k][0]))
-            _cache[figure.key] = (now + seconds, bundle)
+        _keep(figure.key, bundle, now + seconds)
     return bundle.cubes[breakdown_key]
+
+
+def _shared_key(figure_key: str) -> str:
+    return f"figures:bundle:{figure_key}"
+
+
+def _keep(figure_key: str, bundle: Bundle, until: float) -> None:
+    with _lock:
+        if len(_cache) >= MAX_CACHED:
+            _cache.pop(min(_cache, key=lambda k: _cache[k][0]))
+        _cache[figure_key] = (until, bundle)
+
+
+def warm_all() -> int:
+    """Build every figure's cubes and put them in the shared cache, for twice the cache's
+    lifetime: run every few minutes (`manage.py warm_figures`), it spares the people who
+    open the statistics page the build, which takes seconds at national scale. Each app
+    process still keeps what it read for FIGURES_CACHE_SECONDS. Returns figures built."""
+    seconds = cache_seconds()
+    if not seconds:
+        return 0
+    built = 0
+    for figure in sources.FIGURES:
+        shared_cache.set(_shared_key(figure.key), build_bundle(figure), 2 * seconds)
+        built += 1
+    return built
 
 
 _names: list[tuple[float, dict[str, str]]] = []

@@ -10,3 +10,11 @@ def feed_indicators() -> int:
     """Write the figures into the plan indicators fed from them (every night). Returns the
     number of feeds run."""
     return services.run_all_feeds()
+
+
+@task()
+def warm_figures() -> int:
+    """Build every figure into the shared cache, so that no page view pays for it."""
+    from figures.tables import warm_all
+
+    return warm_all()
