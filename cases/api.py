@@ -82,7 +82,7 @@ from cases.models import (
     TeamRole,
 )
 from cases.timeline import TIMELINE_KINDS, TIMELINE_LIMIT, file_timeline
-from core.api import AUTHENTICATED, require_write
+from core.api import AUTHENTICATED, ErrorOut, display_name, require_write
 from core.forms import raise_form_errors
 
 router = Router(tags=["cases"])
@@ -90,15 +90,7 @@ router = Router(tags=["cases"])
 VERSION_HELP = "The version you read; 409 if it changed since"
 
 
-def _name(user) -> str:
-    return (user.full_name or user.email) if user else ""
-
-
 # --- Schemas --------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class PersonOut(Schema):
@@ -138,7 +130,7 @@ class TeamMemberOut(Schema):
 
     @staticmethod
     def resolve_name(obj):
-        return _name(obj.user)
+        return display_name(obj.user)
 
     @staticmethod
     def resolve_email(obj):
@@ -244,7 +236,7 @@ class EntryOut(Schema):
 
     @staticmethod
     def resolve_author(obj):
-        return _name(obj.author)
+        return display_name(obj.author)
 
 
 class EntryIn(Schema):
@@ -289,7 +281,7 @@ class EvaluationOut(Schema):
 
     @staticmethod
     def resolve_author(obj):
-        return _name(obj.author)
+        return display_name(obj.author)
 
 
 class EvaluationIn(Schema):
@@ -339,11 +331,11 @@ class GuidancePlanOut(Schema):
 
     @staticmethod
     def resolve_created_by(obj):
-        return _name(obj.created_by)
+        return display_name(obj.created_by)
 
     @staticmethod
     def resolve_approved_by(obj):
-        return _name(obj.approved_by) or None
+        return display_name(obj.approved_by) or None
 
     @staticmethod
     def resolve_goals(obj):
@@ -385,7 +377,7 @@ class CheckOut(Schema):
 
     @staticmethod
     def resolve_author(obj):
-        return _name(obj.author)
+        return display_name(obj.author)
 
 
 class ConditionOut(Schema):
@@ -452,7 +444,7 @@ class ContributionOut(Schema):
 
     @staticmethod
     def resolve_author(obj):
-        return _name(obj.author)
+        return display_name(obj.author)
 
     @staticmethod
     def resolve_to_livc(obj):
@@ -621,7 +613,7 @@ class _ReferralToServiceOut(Schema):
 
     @staticmethod
     def resolve_sent_by(obj):
-        return _name(obj.sent_by)
+        return display_name(obj.sent_by)
 
     @staticmethod
     def resolve_overdue(obj):
@@ -755,7 +747,7 @@ class AttachmentOut(Schema):
 
     @staticmethod
     def resolve_uploaded_by(obj):
-        return _name(obj.uploaded_by)
+        return display_name(obj.uploaded_by)
 
 
 class TimelineFilter(Schema):
@@ -825,7 +817,7 @@ class HandoverOut(Schema):
 
     @staticmethod
     def resolve_requested_by(obj):
-        return _name(obj.requested_by)
+        return display_name(obj.requested_by)
 
 
 class IncomingHandoverOut(Schema):
@@ -1231,27 +1223,27 @@ _TIMELINE_ROWS = {
     "journal": lambda e: {
         "id": e.uuid,
         "at": e.created_at,
-        "by": _name(e.author),
+        "by": display_name(e.author),
         "detail": e.kind,
         "text": e.text,
     },
     "evaluation": lambda e: {
         "id": e.uuid,
         "at": e.signed_at,
-        "by": _name(e.author),
+        "by": display_name(e.author),
         "text": e.summary,
     },
     "plan": lambda p: {
         "id": p.uuid,
         "at": p.approved_at or p.created_at,
-        "by": _name(p.approved_by or p.created_by),
+        "by": display_name(p.approved_by or p.created_by),
         "detail": str(p.number),
         "status": p.status,
     },
     "contribution": lambda c: {
         "id": c.uuid,
         "at": c.created_at,
-        "by": _name(c.author),
+        "by": display_name(c.author),
         "detail": c.kind,
         "text": c.text,
         "status": _contribution_status(c),
@@ -1259,7 +1251,7 @@ _TIMELINE_ROWS = {
     "referral": lambda r: {
         "id": r.uuid,
         "at": r.sent_at,
-        "by": _name(r.sent_by),
+        "by": display_name(r.sent_by),
         "detail": str(r.service),
         "status": r.status,
         "overdue": r.is_overdue,
@@ -1267,7 +1259,7 @@ _TIMELINE_ROWS = {
     "condition": lambda c: {"id": c.uuid, "by": c.imposed_by, "text": c.text},
     "check": lambda c: {
         "id": c.condition.uuid,
-        "by": _name(c.author),
+        "by": display_name(c.author),
         "text": c.note,
         "status": c.compliance,
     },

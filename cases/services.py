@@ -58,45 +58,18 @@ from cases.models import (
     default_due,
 )
 from core.encryption import decrypt_bytes, encrypt_bytes, normalise
-
-
-class EditConflict(Exception):
-    """Someone saved the record since the editor loaded it: `current` is their version."""
-
-    def __init__(self, current):
-        super().__init__("edit conflict")
-        self.current = current
-
-
-def _fields(names) -> dict[str, list[Any]]:
-    """What an audit row says about a write to personal data: which fields, never values."""
-    return {"fields": [None, sorted(names)]}
-
-
-def _lock(obj, expected_version: int | None, *, required: bool = False):
-    """The row locked for update; EditConflict if its version moved on. Where an editor
-    changes content (`required`), a missing version counts as a stale one: nothing is
-    overwritten without saying which version it replaces."""
-    current = type(obj).objects.select_for_update().get(pk=obj.pk)
-    if expected_version is None and required:
-        raise EditConflict(current)
-    if expected_version is not None and current.version != expected_version:
-        raise EditConflict(current)
-    return current
+from core.versioning import (
+    EditConflict as EditConflict,  # raised from here; the views catch it as services.EditConflict
+)
+from core.versioning import changed_fields as _fields
+from core.versioning import lock_version as _lock
+from core.versioning import save_versioned
 
 
 def _save_versioned(obj, data: dict[str, Any], expected_version: int | None, action: str, actor):
     """Apply `data` to the locked row, bump its version and audit the changed fields."""
-    current = _lock(obj, expected_version, required=True)
-    changed = [k for k, v in data.items() if getattr(current, k) != v]
-    for key, value in data.items():
-        setattr(current, key, value)
+    current, changed = save_versioned(obj, data, expected_version)
     if changed:
-        current.version = F("version") + 1
-        if hasattr(current, "updated_at"):
-            current.updated_at = timezone.now()
-        current.save()
-        current.refresh_from_db(fields=["version"])
         record(
             action, actor=actor, target=current, changes=_fields(changed), subject=_subject(current)
         )

@@ -53,6 +53,7 @@ from cases.models import (
     Sphere,
 )
 from cases.timeline import TIMELINE_KINDS, TIMELINE_LIMIT, file_timeline
+from core.forms import add_service_errors
 from network.models import LANGUAGE_CHOICES
 from retention.access import active_hold
 
@@ -69,15 +70,6 @@ FILE_WRITES = (
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def _form_error(form, error: ValidationError) -> None:
-    """A service's ValidationError on the form: on its field when the form has one."""
-    if hasattr(error, "error_dict"):
-        for field, texts in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, texts)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _rebased(form_class, data, version: int, **kwargs):
@@ -236,7 +228,7 @@ def file_edit(request, file_uuid):
             conflict, mine = error.current, form.cleaned_data
             form = _rebased(FileForm, request.POST, conflict.version)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The file is saved."))
             return _redirect_to_file(file)
@@ -276,7 +268,7 @@ def team(request, file_uuid):
             else:
                 services.add_team_member(file, user, actor=request.user)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             if action == "manager":
                 messages.success(request, _("The case manager is changed."))
@@ -327,7 +319,7 @@ def close(request, file_uuid):
             conflict = error.current
             form = _rebased(CloseForm, request.POST, conflict.version)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The file is closed."))
             return _redirect_to_file(file)
@@ -552,7 +544,7 @@ def plan_edit(request, file_uuid):
             mine = {**_shown(data, *PLAN_FIELDS), "goals": _goal_rows(goals_from(goals))}
             form = _rebased(PlanForm, request.POST, conflict.version)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The draft plan is saved."))
             return redirect("cases:plan", file_uuid=file.uuid, plan_uuid=plan.uuid)
@@ -627,7 +619,7 @@ def condition_create(request, file_uuid):
         try:
             services.add_condition(file, form.cleaned_data, actor=request.user)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The condition is recorded."))
             return _redirect_to_file(file)
@@ -668,7 +660,7 @@ def attachment_create(request, file_uuid):
         try:
             services.add_attachment(file, form.cleaned_data["upload"], actor=request.user)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The document is added."))
             return _redirect_to_file(file)

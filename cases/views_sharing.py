@@ -60,6 +60,7 @@ from cases.models import (
     ServiceReferral,
     ServiceReferralStatus,
 )
+from core.forms import add_service_errors
 from network.models import Organisation, Service, ServiceStatus
 
 PAGE_SIZE = 50
@@ -158,16 +159,6 @@ def _uuid_or_404(value: str) -> uuid.UUID:
         raise Http404 from error
 
 
-def _form_error(form, error: ValidationError) -> None:
-    """A service's ValidationError on the form: on the field it names when the form has
-    it, above the form otherwise."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _on_team(user, file: CaseFile) -> bool:
     return access.team_files(user).filter(pk=file.pk).exists()
 
@@ -221,7 +212,7 @@ def referral_create(request):
                 actor=request.user, person_data=form.person_data(), data=form.referral_data()
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -247,7 +238,7 @@ def referral_detail(request, referral_uuid):
         except services.EditConflict as error:
             conflict = error.current
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
     context = {
         "referral": referral,
         "person": referral.person,
@@ -352,7 +343,7 @@ def incoming_detail(request, referral_uuid):
             conflict = error.current
             form = AnswerForm(initial={"version": conflict.version})
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your answer is recorded; the sender sees it."))
             return redirect("cases:incoming", referral_uuid=referral.uuid)
@@ -384,7 +375,7 @@ def handover_decide(request, handover_uuid):
                 manager=form.cleaned_data["manager"],
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             if decided.new_file_id is None:
                 messages.success(request, _("The handover is declined."))
@@ -472,7 +463,7 @@ def contribute(request, file_uuid):
                 to_livc=form.cleaned_data["to_livc"],
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The contribution is shared with the recipients."))
             return redirect("cases:shared", file_uuid=file.uuid)
@@ -498,7 +489,7 @@ def withdraw(request, file_uuid, contribution_uuid):
         try:
             services.withdraw_contribution(contribution, form.cleaned_data["reason"], actor=user)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The contribution is withdrawn; the log keeps it."))
             return redirect("cases:shared", file_uuid=file.uuid)
@@ -548,7 +539,7 @@ def refer(request, file_uuid):
                     **form.basis(),
                 )
             except ValidationError as error:
-                _form_error(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The referral is sent to the service."))
                 return redirect("cases:shared", file_uuid=file.uuid)
@@ -595,7 +586,7 @@ def handover(request, file_uuid):
         try:
             services.request_handover(file, form.data_for_service(), actor=user)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -629,7 +620,7 @@ def break_glass(request):
             try:
                 grant = services.break_glass(file, form.cleaned_data["reason"], actor=user)
             except ValidationError as error:
-                _form_error(form, error)
+                add_service_errors(form, error)
             else:
                 messages.warning(
                     request,

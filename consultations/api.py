@@ -61,7 +61,7 @@ from consultations.models import (
     MeetingStatus,
     Minutes,
 )
-from core.api import AUTHENTICATED, require_write
+from core.api import AUTHENTICATED, ErrorOut, display_name, require_write
 from core.forms import raise_form_errors
 from platforms.models import Platform
 
@@ -71,15 +71,7 @@ VERSION_HELP = "The version you read; 409 if it changed since"
 TEXT_PLAIN = {"text/plain": {"schema": {"type": "string"}}}
 
 
-def _name(user) -> str:
-    return (user.full_name or user.email) if user else ""
-
-
 # --- Schemas --------------------------------------------------------------------------------
-
-
-class ConsultationErrorOut(Schema):
-    detail: str
 
 
 class ConsultationMemberOut(Schema):
@@ -192,7 +184,7 @@ class ConsultationSeatOut(Schema):
 
     @staticmethod
     def resolve_name(obj):
-        return _name(obj.user)
+        return display_name(obj.user)
 
     @staticmethod
     def resolve_organisation(obj):
@@ -224,7 +216,7 @@ class ConsultationMeetingOut(ConsultationMeetingHeaderOut):
     previous_minutes_approved_at: datetime.datetime | None
 
 
-class ConsultationMeetingConflictOut(ConsultationErrorOut):
+class ConsultationMeetingConflictOut(ErrorOut):
     current_version: int
 
 
@@ -285,7 +277,7 @@ class ConsultationInvitationOut(Schema):
 
     @staticmethod
     def resolve_name(obj):
-        return _name(obj.user)
+        return display_name(obj.user)
 
     @staticmethod
     def resolve_organisation(obj):
@@ -362,7 +354,7 @@ class ConsultationDiscussionOut(Schema):
     version: int
 
 
-class ConsultationDiscussionConflictOut(ConsultationErrorOut):
+class ConsultationDiscussionConflictOut(ErrorOut):
     current_version: int
     current: ConsultationDiscussionOut
 
@@ -666,7 +658,7 @@ def list_consultation_cells(request):
             "municipality": cell.municipality,
             "can_prepare": access.can_prepare(user, cell.pk),
             "members": [
-                {"email": member.email, "name": _name(member)}
+                {"email": member.email, "name": display_name(member)}
                 for member in services.member_accounts(cell)
             ],
         }
@@ -769,7 +761,7 @@ def set_consultation_status(request, meeting_uuid: UUID, payload: ConsultationSt
 
 @router.get(
     "/meetings/{meeting_uuid}/calendar",
-    response={404: ConsultationErrorOut},
+    response={404: ErrorOut},
     auth=AUTHENTICATED,
     url_name="get_consultation_calendar",
     summary="The meeting as a calendar file (.ics): time and place, never a person",
@@ -1063,7 +1055,7 @@ def record_consultation_answers(
 
 @router.get(
     "/sheets/{sheet_uuid}",
-    response={403: ConsultationErrorOut, 404: ConsultationErrorOut},
+    response={403: ErrorOut, 404: ErrorOut},
     auth=AUTHENTICATED,
     url_name="download_consultation_sheet",
     summary="Download the information sheet, watermarked (a police member of the cell; "

@@ -37,23 +37,11 @@ from consultations.models import (
     Seat,
     Vote,
 )
+from core.versioning import EditConflict, save_versioned
+from core.versioning import changed_fields as _fields
+from core.versioning import lock_version as _lock
 from network.models import Organisation
 from platforms.models import Membership, Platform
-
-
-class EditConflict(Exception):
-    """Someone saved a newer version since the editor read it."""
-
-    def __init__(self, current):
-        super().__init__("edit conflict")
-        self.current = current
-
-
-def _lock(obj, expected_version: int | None):
-    current = type(obj).objects.select_for_update().get(pk=obj.pk)
-    if expected_version is None or current.version != expected_version:
-        raise EditConflict(current)
-    return current
 
 
 def _require_in_session(meeting: Meeting) -> None:
@@ -63,10 +51,6 @@ def _require_in_session(meeting: Meeting) -> None:
         raise ValidationError(_("The meeting was cancelled."))
     if meeting.starts_at > timezone.now():
         raise ValidationError(_("This is recorded once the meeting has started."))
-
-
-def _fields(names) -> dict[str, list[Any]]:
-    return {"fields": [None, sorted(names)]}
 
 
 def _members_today(cell: Platform) -> list[tuple[User, Membership]]:
@@ -160,15 +144,8 @@ def update_meeting(
         raise ValidationError(_("A held or cancelled meeting can no longer change."))
     _check_officers(meeting.cell, data)
     with transaction.atomic():
-        current = _lock(meeting, version)
-        changed = [k for k, v in data.items() if getattr(current, k) != v]
-        for key, value in data.items():
-            setattr(current, key, value)
+        current, changed = save_versioned(meeting, data, version)
         if changed:
-            current.version = F("version") + 1
-            current.updated_at = timezone.now()
-            current.save()
-            current.refresh_from_db(fields=["version"])
             record(
                 "consultation.meeting.changed",
                 actor=acting_user,
@@ -362,14 +339,8 @@ def record_discussion(
     access.require(access.can_record(acting_user, case.meeting))
     _require_in_session(case.meeting)
     with transaction.atomic():
-        current = _lock(case, version)
-        changed = [k for k, v in data.items() if getattr(current, k) != v]
-        for key, value in data.items():
-            setattr(current, key, value)
+        current, changed = save_versioned(case, data, version)
         if changed:
-            current.version = F("version") + 1
-            current.save()
-            current.refresh_from_db(fields=["version"])
             record(
                 "consultation.case.discussed",
                 actor=acting_user,
@@ -593,7 +564,7 @@ def write_minutes(meeting: Meeting, text: str, version: int | None, *, acting_us
                 raise EditConflict(Minutes.objects.get(meeting=meeting)) from None
             record("consultation.minutes.written", actor=acting_user, target=minutes)
             return minutes
-        current = _lock(minutes, version)
+        current = _lock(minutes, version, required=True)
         if current.is_approved:
             raise ValidationError(_("Approved minutes can no longer change."))
         current.text = text

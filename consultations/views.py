@@ -40,14 +40,7 @@ from consultations.models import (
     Meeting,
     Minutes,
 )
-
-
-def _form_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, texts in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, texts)
-    else:
-        form.add_error(None, error.messages)
+from core.forms import add_service_errors
 
 
 def _meeting_url(meeting: Meeting):
@@ -87,7 +80,7 @@ def schedule(request, cell_key):
         try:
             meeting = services.schedule_meeting(cell, form.cleaned_data, acting_user=request.user)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The meeting is scheduled and the members are invited."))
             return _meeting_url(meeting)
@@ -138,7 +131,7 @@ def meeting_edit(request, meeting_uuid):
             conflict = True
             meeting = error.current
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The meeting is saved."))
             return _meeting_url(meeting)
@@ -204,7 +197,7 @@ def attendance(request, meeting_uuid):
         try:
             services.record_attendance(meeting, form.present_ids(), acting_user=request.user)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The attendance register is saved."))
             return _meeting_url(meeting)
@@ -225,7 +218,7 @@ def agenda_add(request, meeting_uuid):
                 acting_user=request.user,
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The case is on the agenda."))
             return _meeting_url(meeting)
@@ -363,7 +356,7 @@ def case_action_add(request, meeting_uuid, case_id):
         try:
             services.add_action(case, form.cleaned_data, acting_user=request.user)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The action is added."))
             return _case_url(case)
@@ -386,7 +379,7 @@ def case_invite(request, meeting_uuid, case_id):
                 acting_user=request.user,
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The participant is invited for this case."))
             return _case_url(case)
@@ -417,7 +410,7 @@ def consensus_request(request, meeting_uuid, case_id):
         try:
             services.request_consensus(case, form.cleaned_data["purpose"], acting_user=request.user)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The chair can now record each member's answer."))
             return _case_url(case)
@@ -438,7 +431,7 @@ def consensus_votes(request, meeting_uuid, case_id):
         try:
             consensus = services.record_votes(consensus, form.answers(), acting_user=request.user)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             if consensus.status == ConsensusStatus.REACHED:
                 messages.success(request, _("Consensus reached: the information sheet is ready."))
@@ -539,7 +532,7 @@ def minutes(request, meeting_uuid):
                 data["version"] = str(error.current.version)
                 form = MinutesForm(data)
             except ValidationError as error:
-                _form_error(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The minutes are saved."))
                 return redirect("consultations:minutes", meeting.uuid)

@@ -65,3 +65,14 @@ class Translations(Schema):
     fr: str = ""
     de: str = ""
     en: str = ""
+
+
+class ErrorOut(Schema):
+    """The body of every error answer."""
+
+    detail: str
+
+
+def display_name(user) -> str:
+    """A user as the API names them: their name, or their e-mail address."""
+    return (user.full_name or user.email) if user else ""

@@ -83,3 +83,13 @@ class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     params={"value": item},
                 )
         return super()._check_values(value)
+
+
+def add_service_errors(form, error: ValidationError) -> None:
+    """A service's ValidationError shown on the form: on the field it names when the form
+    has it, above the form otherwise (the pages' counterpart of raise_form_errors)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_errors
 from figures import access, exports, services, tables
 from figures.forms import NOT_RECORDED, FeedForm, FigureQueryForm
 from figures.models import FeedStatus
@@ -111,19 +112,11 @@ def feed_create(request):
         try:
             feed = services.create_feed(form.feed_data(), acting_user=request.user)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The indicator is fed from the statistics."))
             return redirect("figures:feed", feed.pk)
     return render(request, "figures/feed_form.html", {"form": form, "feed": None})
-
-
-def _form_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, texts in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, texts)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -153,7 +146,7 @@ def feed_edit(request, feed_id: int):
         try:
             services.update_feed(feed, form.feed_data(), acting_user=request.user)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The feed is saved."))
             return redirect("figures:feed", feed.pk)

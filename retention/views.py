@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from audit.services import record_person_reads
+from core.forms import add_service_errors
 from retention import access, clock, services
 from retention.forms import (
     BulkApproveForm,
@@ -38,14 +39,6 @@ PAGE_SIZE = 50
 
 def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _form_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _rule_data(form) -> dict:
@@ -79,7 +72,7 @@ def rule_edit(request, kind):
         try:
             services.change_rule(user.organisation, kind, _rule_data(form), actor=user)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The rule is saved."))
             return redirect("retention:rules")
@@ -98,7 +91,7 @@ def cell_rule_edit(request, key):
         try:
             services.change_rule(user.organisation, kind, _rule_data(form), actor=user, cell=cell)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The rule is saved."))
             return redirect("retention:rules")
@@ -190,7 +183,7 @@ def item(request, item_uuid):
         try:
             _decide(review, form, user)
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             return redirect("retention:queue")
     rule = clock.rule_for_item(review, clock.Rules([user.organisation_id]))
@@ -262,7 +255,7 @@ def hold_place(request):
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as error:
-                _form_error(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The legal hold is in place."))
                 return redirect("retention:holds")
@@ -278,7 +271,7 @@ def hold_lift(request, hold_uuid):
         try:
             services.lift_hold(hold, actor=user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The legal hold is lifted."))
             return redirect("retention:holds")
