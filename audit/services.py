@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from django.db import models
 
@@ -43,10 +43,53 @@ def record(
 ) -> AuditEvent:
     """Append one audit event. Request id and IP come from the current request, if any.
     `subject` is the person whose data was read or written (their uuid), if any."""
+    event = _build(
+        action,
+        actor=actor,
+        target=target,
+        changes=changes,
+        reason=reason,
+        via=via,
+        subject=subject,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+class EventData(TypedDict, total=False):
+    """One event for record_many: the keyword arguments of record(), with the action."""
+
+    action: Required[str]
+    actor: Any
+    target: models.Model | tuple[str, Any] | None
+    changes: dict[str, Any] | None
+    reason: str
+    via: str
+    subject: Any
+
+
+def record_many(events: Iterable[EventData]) -> int:
+    """Append several audit events in one INSERT, each built as record() builds it (the
+    same request id and IP). For a service that writes many at once, such as a purge.
+    Returns the number of events written."""
+    built = [_build(**event) for event in events]
+    AuditEvent.objects.bulk_create(built)
+    return len(built)
+
+
+def _build(
+    action: str,
+    *,
+    actor=None,
+    target: models.Model | tuple[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+    via: str = "",
+    subject: Any = "",
+) -> AuditEvent:
     target_type, target_id = _target(target)
     event = _event(action, actor, target_type, target_id, reason, via, subject)
     event.changes = {k: [_plain(v) for v in pair] for k, pair in (changes or {}).items()}
-    event.save(force_insert=True)
     return event
 
 

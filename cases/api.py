@@ -1937,6 +1937,19 @@ def request_handover(request, file_uuid: UUID, payload: HandoverIn):
 
 
 @router.get(
+    "/files/{file_uuid}/handovers",
+    response=list[HandoverOut],
+    auth=AUTHENTICATED,
+    summary="The handovers requested from this file, newest first (its team)",
+)
+def list_file_handovers(request, file_uuid: UUID):
+    file = _file(request, file_uuid, "case.handover.history.viewed")
+    return list(
+        file.handovers.select_related("to_organisation", "requested_by").order_by("-requested_at")
+    )
+
+
+@router.get(
     "/handovers",
     response=list[IncomingHandoverOut],
     auth=AUTHENTICATED,

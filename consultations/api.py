@@ -35,7 +35,7 @@ from ninja.pagination import CursorPagination, paginate
 
 from accounts.stepup import OTP_HEADER, otp_valid
 from audit.services import record
-from consultations import access, ical, services
+from consultations import access, composition, ical, services
 from consultations.forms import (
     ActionDoneForm,
     ActionForm,
@@ -85,6 +85,12 @@ class ConsultationCellOut(Schema):
     key: str
     name: str
     municipality: str
+    municipalities: list[str] = Field(
+        ..., description="Every municipality the cell serves (several for a joint cell)"
+    )
+    composition_gaps: list[str] = Field(
+        ..., description="What the cell lacks today to sit as the law composes it"
+    )
     can_prepare: bool = Field(..., description="You may schedule meetings and set the agenda")
     members: list[ConsultationMemberOut] = Field(
         ..., description="The members today: the chair and secretary are chosen among them"
@@ -651,18 +657,22 @@ def _discussion(case: AgendaCase) -> dict[str, Any]:
 )
 def list_consultation_cells(request):
     user = request.auth
+    cells = list(access.cells_for_user(user).order_by("key"))
+    gaps = composition.gaps_by_cell(cells)
     return [
         {
             "key": cell.key,
             "name": cell.display_name,
             "municipality": cell.municipality,
+            "municipalities": cell.municipalities,
+            "composition_gaps": gaps[cell.pk],
             "can_prepare": access.can_prepare(user, cell.pk),
             "members": [
                 {"email": member.email, "name": display_name(member)}
                 for member in services.member_accounts(cell)
             ],
         }
-        for cell in access.cells_for_user(user).order_by("key")
+        for cell in cells
     ]
 
 

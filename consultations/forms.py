@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from consultations import access
@@ -129,7 +130,9 @@ class DiscussionForm(forms.Form):
 
 class ActionForm(forms.Form):
     text = forms.CharField(
-        label=_("Action"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=pgettext_lazy("action item", "Action"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     owner = OrganisationField(label=_("Owner organisation"))
     due_on = forms.DateField(label=_("Deadline"), widget=DATE)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.stepup import recently_stepped_up, step_up_url
 from audit.services import record
-from consultations import access, ical, services
+from consultations import access, composition, ical, services
 from consultations.forms import (
     ActionDoneForm,
     ActionForm,
@@ -58,12 +58,15 @@ def _case_url(case: AgendaCase):
 def meeting_list(request):
     """The user's cells and the meetings they see (no person appears here)."""
     cells = list(access.cells_for_user(request.user))
+    gaps = composition.gaps_by_cell(cells)
     meetings = list(
         access.visible_meetings(request.user).select_related("cell").order_by("-starts_at")[:100]
     )
     now = timezone.now()
     context = {
-        "cells": [(cell, access.can_prepare(request.user, cell.pk)) for cell in cells],
+        "cells": [
+            (cell, access.can_prepare(request.user, cell.pk), gaps[cell.pk]) for cell in cells
+        ],
         "upcoming": sorted((m for m in meetings if m.ends_at >= now), key=lambda m: m.starts_at),
         "past": [m for m in meetings if m.ends_at < now],
     }
@@ -84,7 +87,8 @@ def schedule(request, cell_key):
         else:
             messages.success(request, _("The meeting is scheduled and the members are invited."))
             return _meeting_url(meeting)
-    return render(request, "consultations/meeting_form.html", {"form": form, "cell": cell})
+    context = {"form": form, "cell": cell, "gaps": composition.gaps(cell)}
+    return render(request, "consultations/meeting_form.html", context)
 
 
 @login_required

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import (
     ExtractDay,
     ExtractMonth,
@@ -106,7 +106,8 @@ class Figure:
     description: str | Promise
     model: type[models.Model]
     date: str  # path of the date (or date-time) the record counts for
-    municipality: str  # path of the municipality
+    # path of the municipality, or an expression (see _cell_or_person)
+    municipality: str | models.Expression
     birth: str | None = None  # path of the person's date of birth, if about a person
     condition: Q | None = None
     residue_kind: str | None = None
@@ -117,6 +118,23 @@ class Figure:
 
     def breakdown(self, key: str) -> Breakdown | None:
         return next((b for b in self.breakdowns if b.key == key), None)
+
+
+def _place(figure: Figure) -> models.Expression | F:
+    """The expression of a record's municipality."""
+    if isinstance(figure.municipality, str):
+        return F(figure.municipality)
+    return figure.municipality
+
+
+def _cell_or_person(cell: str) -> models.Expression:
+    """Where a record of a case consultation counts: in the municipality of its LIVC-R, or,
+    for a joint LIVC-R of several municipalities, in the person's own municipality."""
+    return Case(
+        When(Q(**{f"{cell}__joint_municipalities": []}), then=F(f"{cell}__municipality")),
+        default=F("person__municipality"),
+        output_field=CharField(),
+    )
 
 
 def _with_unknown(choices) -> tuple[tuple[str, str | Promise], ...]:
@@ -303,11 +321,12 @@ FIGURES: tuple[Figure, ...] = (
         label=_("Cases discussed in consultations"),
         description=_(
             "Persons discussed in a case consultation that was held, by the municipality of "
-            "the LIVC-R and the meeting's date."
+            "the LIVC-R (of the person, for a joint LIVC-R of several municipalities) and the "
+            "meeting's date."
         ),
         model=AgendaCase,
         date="meeting__starts_at",
-        municipality="meeting__cell__municipality",
+        municipality=_cell_or_person("meeting__cell"),
         birth="person__date_of_birth",
         condition=Q(meeting__status=MeetingStatus.HELD, discussed=True),
         residue_kind=ResidueKind.CONSULTATION_CASE,
@@ -318,11 +337,11 @@ FIGURES: tuple[Figure, ...] = (
         label=_("Consultation actions"),
         description=_(
             "Actions an LIVC-R asked of an organisation about a person, by deadline; done or "
-            "still open."
+            "still open. A joint LIVC-R's actions count in the person's municipality."
         ),
         model=CaseAction,
         date="due_on",
-        municipality="cell__municipality",
+        municipality=_cell_or_person("cell"),
         birth="person__date_of_birth",
         residue_kind=ResidueKind.ACTION,
         breakdowns=(
@@ -346,7 +365,8 @@ FIGURES: tuple[Figure, ...] = (
         label=_("Case consultations"),
         description=_(
             "Meetings of the LIVC-Rs, by date: planned, held or cancelled. They are about no "
-            "one, so small numbers are shown."
+            "one, so small numbers are shown. A joint LIVC-R's meetings count in its first "
+            "municipality."
         ),
         model=Meeting,
         date="starts_at",
@@ -380,8 +400,9 @@ def fold(name: str | None) -> str:
 
 def municipality_names() -> dict[str, str]:
     """The municipalities of the directory (organisations, services, platforms), keyed by
-    their folded name, each with its most frequent spelling (ties: the first in order).
-    One query; it reads no record about a person."""
+    their folded name, each with its most frequent spelling (ties: the first in order), and
+    the other municipalities of joint platforms. Two queries; they read no record about a
+    person."""
     rows = (
         Organisation.objects.exclude(municipality="")
         .order_by()
@@ -404,6 +425,13 @@ def municipality_names() -> dict[str, str]:
         name = row["municipality"].strip()
         if name:
             spellings[fold(name)][name] += row["n"]
+    joint = Platform.objects.exclude(joint_municipalities=[]).values_list(
+        "joint_municipalities", flat=True
+    )
+    for names in joint:
+        for name in (str(name).strip() for name in names or []):
+            if name:
+                spellings[fold(name)][name] += 1
     return {
         key: min(found, key=lambda name: (-found[name], name)) for key, found in spellings.items()
     }
@@ -422,13 +450,13 @@ def live_counts(
     figure: Figure, breakdown: Breakdown | None, names: dict[str, str] | None = None
 ) -> dict[CountKey, int]:
     """Live records grouped by (breakdown value, municipality, year, quarter): one query
-    (and one for the municipalities when `names` is not given)."""
+    (and two for the municipalities when `names` is not given)."""
     place = _placer(names)
     rows = figure.model._default_manager.all()
     if figure.condition is not None:
         rows = rows.filter(figure.condition)
     rows = rows.annotate(
-        _m=F(figure.municipality), _y=ExtractYear(figure.date), _q=ExtractQuarter(figure.date)
+        _m=_place(figure), _y=ExtractYear(figure.date), _q=ExtractQuarter(figure.date)
     )
     group = ["_m", "_y", "_q"]
     if breakdown is not None:
@@ -467,7 +495,7 @@ def residue_counts(
 def counts(
     figure: Figure, breakdown: Breakdown | None, names: dict[str, str] | None = None
 ) -> dict[CountKey, int]:
-    """Live and residue counts together (two queries, three without `names`)."""
+    """Live and residue counts together (two queries, four without `names`)."""
     if names is None:
         names = municipality_names()
     total = live_counts(figure, breakdown, names)
@@ -493,7 +521,7 @@ def residue_cells(kind: str, records: Q) -> dict[tuple, int]:
     if figure.condition is not None:
         rows = rows.filter(figure.condition)
     annotations: dict[str, models.Expression | F] = {
-        "_m": F(figure.municipality),
+        "_m": _place(figure),
         "_y": ExtractYear(figure.date),
     }
     columns: dict[str, str] = {}

@@ -93,6 +93,21 @@ def _organisation_saved(org: Organisation, changes: dict | None, acting_user) ->
     fall under other coverage rules now."""
     if changes is None or changes.keys() & SCOPE_FIELDS:
         coverage.evaluate_organisation(org.pk, actor=acting_user)
+    if changes and changes.keys() & POST_SEARCH_FIELDS:
+        _refresh_post_search(org)
+
+
+# the organisation's fields its posts are found by in the people search
+POST_SEARCH_FIELDS = {"name", "abbreviation", "municipality"}
+
+
+def _refresh_post_search(org: Organisation) -> None:
+    """The posts of an organisation renamed or moved are found under its new name."""
+    posts = list(org.posts.select_related("kind", "holder"))
+    for post in posts:
+        post.organisation = org
+        post.refresh_search_text()
+    Post.objects.bulk_update(posts, ["search_text"], batch_size=500)
 
 
 def _verify(entry: Organisation | Service | Post, action: str, acting_user) -> None:
@@ -236,6 +251,23 @@ def find_or_add_professional(
         changes={"full_name": [None, person.full_name], "email": [None, person.email]},
     )
     return person
+
+
+def link_account(user) -> Professional | None:
+    """Link a new account to the professional with its e-mail, if one has no account yet:
+    someone appointed before they had an account sits in their seats once they get one."""
+    with transaction.atomic():
+        found = (
+            Professional.objects.select_for_update()
+            .filter(email__iexact=user.email, user__isnull=True)
+            .first()
+        )
+        if found is None:
+            return None
+        found.user = user
+        found.save(update_fields=["user"])
+        record("professional.linked", target=found, changes={"user": [None, user.email]})
+    return found
 
 
 def appoint_person(

@@ -46,6 +46,9 @@ class PlatformOut(Schema):
     translations: dict[str, Translations]
     kind: str = Field(..., description="regional, municipal, livc_r or other")
     municipality: str
+    joint_municipalities: list[str] = Field(
+        ..., description="The other municipalities a joint platform (e.g. LIVC-R) serves"
+    )
     coordinator: str = Field(..., description="Key of the coordinating organisation")
     is_public: bool
 

@@ -6,13 +6,15 @@ from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.forms import TranslatedForm
 from core.widgets import FastSelect
 from network.models import Organisation, Post
 from platforms.models import Meeting, MeetingStatus, MembershipRole, Platform, PlatformKind
+from platforms.services import clean_joint_municipalities
 
-PLATFORM_FIELDS = ("kind", "municipality", "is_public")
+PLATFORM_FIELDS = ("kind", "municipality", "joint_municipalities", "is_public")
 # the first path segments of the app's own pages, which a key would shadow
 RESERVED_KEYS = {"new", "meetings", "calendar"}
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -60,6 +62,15 @@ class PlatformForm(TranslatedForm):
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=PlatformKind.choices)
     municipality = forms.CharField(label=_("Municipality"), required=False, max_length=100)
+    joint_municipalities = forms.CharField(
+        label=_("Jointly with"),
+        required=False,
+        max_length=3000,
+        help_text=_(
+            "For a platform set up by several municipalities together, such as a joint "
+            "LIVC-R: the other municipalities, separated by commas."
+        ),
+    )
     coordinator = OrganisationField(label=_("Coordinating organisation"))
     is_public = forms.BooleanField(
         label=_("Public"),
@@ -89,6 +100,13 @@ class PlatformForm(TranslatedForm):
         data = super().clean()
         if data.get("kind") == PlatformKind.LIVC_R and data.get("is_public"):
             self.add_error("is_public", _("An LIVC-R is never public."))
+        names = (data.get("joint_municipalities") or "").split(",")
+        try:
+            data["joint_municipalities"] = clean_joint_municipalities(
+                data.get("municipality") or "", names
+            )
+        except forms.ValidationError as error:
+            self.add_error("joint_municipalities", error)
         return data
 
     def platform_data(self) -> dict:
@@ -104,6 +122,7 @@ class PlatformForm(TranslatedForm):
     def initial_from(cls, platform: Platform) -> dict:
         return {
             **{field: getattr(platform, field) for field in PLATFORM_FIELDS},
+            "joint_municipalities": ", ".join(platform.joint_municipalities),
             "coordinator": platform.coordinator.key,
             **cls.initial_for("name", platform.name),
             **cls.initial_for("description", platform.description),
@@ -276,7 +295,7 @@ class DecisionForm(forms.Form):
 
 
 class ActionForm(forms.Form):
-    title = forms.CharField(label=_("Action"), max_length=300)
+    title = forms.CharField(label=pgettext_lazy("action item", "Action"), max_length=300)
     owner = OrganisationField(label=_("Organisation that does it"))
     due_on = forms.DateField(label=_("Due on"), required=False, widget=DATE)
 

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core import i18n
 
@@ -34,6 +35,10 @@ class Platform(models.Model):
     name = models.JSONField(_("name"), default=dict)
     kind = models.CharField(_("kind"), max_length=12, choices=PlatformKind.choices)
     municipality = models.CharField(_("municipality"), max_length=100, blank=True)
+    # a platform set up by several municipalities together (e.g. a joint LIVC-R): the others
+    joint_municipalities = models.JSONField(
+        _("other municipalities served jointly"), default=list, blank=True
+    )
     coordinator = models.ForeignKey(
         "network.Organisation",
         verbose_name=_("coordinating organisation"),
@@ -61,6 +66,16 @@ class Platform(models.Model):
     @property
     def display_name(self) -> str:
         return i18n.pick(self.name) or self.key
+
+    @property
+    def municipalities(self) -> list[str]:
+        """The platform's municipality, then those it serves jointly with it."""
+        names = [self.municipality] if self.municipality else []
+        return names + [name for name in self.joint_municipalities or [] if name]
+
+    @property
+    def is_joint(self) -> bool:
+        return len(self.municipalities) > 1
 
 
 class MembershipRole(models.TextChoices):
@@ -122,7 +137,7 @@ class Membership(models.Model):
 class MeetingStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
     HELD = "held", _("Held")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("meeting status", "Cancelled")
 
 
 class Meeting(models.Model):

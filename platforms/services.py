@@ -27,10 +27,44 @@ from platforms.models import (
     PlatformKind,
 )
 
+# a joint platform names a handful of municipalities; more is a typing accident
+MAX_JOINT_MUNICIPALITIES = 30
+
+
+def clean_joint_municipalities(municipality: str, names: list[str]) -> list[str]:
+    """The other municipalities of a joint platform, trimmed, in the order given; refused when
+    there is no municipality to join them to, or when one is named twice."""
+    names = [" ".join(str(name).split()) for name in names]
+    names = [name for name in names if name]
+    if not names:
+        return []
+    if not municipality.strip():
+        raise ValidationError(_("Give the platform's own municipality first."))
+    if len(names) > MAX_JOINT_MUNICIPALITIES:
+        raise ValidationError(
+            _("Name at most %(count)d other municipalities."),
+            params={"count": MAX_JOINT_MUNICIPALITIES},
+        )
+    seen = {municipality.strip().casefold()}
+    for name in names:
+        if len(name) > 100:
+            raise ValidationError(_("A municipality's name has at most 100 characters."))
+        if name.casefold() in seen:
+            raise ValidationError(_("%(name)s is named twice."), params={"name": name})
+        seen.add(name.casefold())
+    return names
+
 
 def _check_platform(data: dict[str, Any]) -> None:
     if data.get("kind") == PlatformKind.LIVC_R and data.get("is_public"):
         raise ValidationError({"is_public": [_("An LIVC-R is never public.")]})
+    if "joint_municipalities" in data:
+        try:
+            data["joint_municipalities"] = clean_joint_municipalities(
+                data.get("municipality") or "", data["joint_municipalities"]
+            )
+        except ValidationError as error:
+            raise ValidationError({"joint_municipalities": error.messages}) from error
 
 
 MEETING_CLOSED = gettext_lazy(
@@ -40,8 +74,8 @@ MEETING_CLOSED = gettext_lazy(
 
 def create_platform(data: dict[str, Any], *, acting_user) -> Platform:
     """A new platform: key, name, kind, municipality, coordinator, description, is_public."""
-    _check_platform(data)
     data = {**data, "name": i18n.clean_translations(data["name"])}
+    _check_platform(data)
     data["description"] = i18n.clean_translations(data.get("description"))
     with transaction.atomic():
         platform = Platform.objects.create(**data)
@@ -56,8 +90,14 @@ def create_platform(data: dict[str, Any], *, acting_user) -> Platform:
 
 def update_platform(platform: Platform, data: dict[str, Any], *, acting_user) -> Platform:
     """Change a platform's entry; its key stays."""
-    _check_platform({"kind": platform.kind, "is_public": platform.is_public, **data})
-    data = {field: value for field, value in data.items() if field != "key"}
+    checked = {
+        "kind": platform.kind,
+        "is_public": platform.is_public,
+        "municipality": platform.municipality,
+        **data,
+    }
+    _check_platform(checked)
+    data = {field: checked[field] for field in data if field != "key"}
     for field in ("name", "description"):
         if field in data:
             data[field] = i18n.clean_translations(data[field])

@@ -4,7 +4,8 @@ review queue and its decisions, legal holds and the history of removals.
 Through the same access functions, forms and services as the pages: 401 without
 credentials, 403 for a user who is not a DPO, 404 for what belongs to another
 organisation; input the forms refuse is a 400 with the errors by field. Lists record the
-persons they returned in the audit trail.
+persons they returned in the audit trail. Approving a removal, which cannot be undone, needs
+a current TOTP code in the X-Synergie-OTP header (step-up); keeping a record longer does not.
 """
 
 import datetime
@@ -16,8 +17,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
+from accounts.stepup import OTP_HEADER, otp_valid
 from audit.services import record_person_reads
-from core.api import AUTHENTICATED, require_write
+from core.api import AUTHENTICATED, ErrorOut, require_write
 from core.forms import raise_form_errors
 from retention import access, clock, services
 from retention.forms import BulkApproveForm, Decision, HoldForm, HoldScope, LiftForm, RuleForm
@@ -197,6 +199,16 @@ def _rule_data(payload: RetentionRuleIn) -> dict:
     return {"months": form.cleaned_data["months"], "action": form.cleaned_data["action"]}
 
 
+def _step_up_refused(request) -> Status | None:
+    """A 403 unless the request carries a current TOTP code of the user (step-up)."""
+    if otp_valid(request.auth, request.headers.get(OTP_HEADER)):
+        return None
+    message = _(
+        "Confirm this with a current code of your authenticator app in the %(header)s header."
+    ) % {"header": OTP_HEADER}
+    return Status(403, {"detail": message})
+
+
 def _item(request, item_uuid: UUID):
     return access.get_item_for_dpo(request.auth, item_uuid, "retention.review.viewed")
 
@@ -297,9 +309,13 @@ def get_retention_item(request, item_uuid: UUID):
 
 @router.post(
     "/queue/{item_uuid}/decision",
-    response=RetentionItemOut,
+    response={200: RetentionItemOut, 403: ErrorOut},
     auth=AUTHENTICATED,
-    summary="Approve a record's removal, or keep it until a date, with a reason (DPO)",
+    summary="Approve a record's removal (step-up: X-Synergie-OTP), or keep it until a date, "
+    "with a reason (DPO)",
+    description="Approving needs a current code of your authenticator app in the "
+    "X-Synergie-OTP header; without it the answer is 403 and nothing changes. "
+    "Keeping a record longer needs no code.",
 )
 def decide_retention_item(request, item_uuid: UUID, payload: RetentionDecisionIn):
     require_write(request)
@@ -320,6 +336,9 @@ def decide_retention_item(request, item_uuid: UUID, payload: RetentionDecisionIn
             actor=request.auth,
         )
     else:
+        refused = _step_up_refused(request)
+        if refused:
+            return refused
         approved, _skipped = services.approve([item], actor=request.auth)
         if not approved:
             raise ValidationError(
@@ -330,13 +349,18 @@ def decide_retention_item(request, item_uuid: UUID, payload: RetentionDecisionIn
 
 @router.post(
     "/approvals",
-    response=RetentionBulkApproveOut,
+    response={200: RetentionBulkApproveOut, 403: ErrorOut},
     auth=AUTHENTICATED,
-    summary="Approve the removal of several pending records at once (DPO)",
+    summary="Approve the removal of several pending records at once (DPO; step-up: X-Synergie-OTP)",
+    description="Needs a current code of your authenticator app in the X-Synergie-OTP "
+    "header; without it the answer is 403 and nothing is approved.",
 )
 def approve_retention_items(request, payload: RetentionBulkApproveIn):
     require_write(request)
     access.require_dpo(request.auth)
+    refused = _step_up_refused(request)
+    if refused:
+        return refused
     form = BulkApproveForm(
         {"items": [str(uuid) for uuid in payload.items]},
         items=access.visible_items(request.auth),

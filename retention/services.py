@@ -20,9 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from audit.models import AuditEvent
-from audit.services import _event as audit_event
-from audit.services import record
+from audit.services import EventData, record, record_many
 from cases.models import CaseFile, FileStatus, Person, Referral
 from consultations.models import Meeting
 from retention import clock, purge
@@ -553,7 +551,7 @@ def _execute_chunk(ids: list[int], today: datetime.date, counts: Executed) -> No
             by_kind[one.kind].append(one)
     residue: Counter = Counter()
     blobs: list[str] = []
-    events: list[AuditEvent] = []
+    events: list[EventData] = []
     for kind, kind_items in by_kind.items():
         anonymise = {i.object_id for i in kind_items if i.action == RuleAction.ANONYMISE}
         removal = REMOVERS[kind]([i.object_id for i in kind_items], anonymise)
@@ -584,15 +582,18 @@ def _execute_chunk(ids: list[int], today: datetime.date, counts: Executed) -> No
         done.update(status=ReviewStatus.DONE, executed_at=timezone.now(), extension_reason="")
         ReviewItem.objects.bulk_update(kind_items, ["removed"])
         counts.executed += len(kind_items)
-    AuditEvent.objects.bulk_create(events)
+    record_many(events)
     purge.add_residue(residue)
     purge.delete_blobs_on_commit(blobs)
 
 
-def _purged(target: tuple[str, int], subject: str, kind: str, rows, action: str) -> AuditEvent:
+def _purged(target: tuple[str, int], subject: str, kind: str, rows, action: str) -> EventData:
     """The audit event of one removed record: its type and id, the rows removed per table,
-    the action; written with the chunk's others in one INSERT (the bulk form of
-    audit.services.record, whose row it builds)."""
-    event = audit_event("retention.purged", None, target[0], target[1], kind, "", subject)
-    event.changes = {"removed": [None, dict(rows)], "action": [None, action]}
-    return event
+    the action; written with the chunk's others in one INSERT (audit.services.record_many)."""
+    return {
+        "action": "retention.purged",
+        "target": target,
+        "subject": subject,
+        "reason": kind,
+        "changes": {"removed": [None, dict(rows)], "action": [None, action]},
+    }

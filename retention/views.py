@@ -11,10 +11,12 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.stepup import recently_stepped_up, step_up_url
 from audit.services import record_person_reads
 from core.forms import add_service_errors
 from retention import access, clock, services
@@ -146,6 +148,8 @@ def queue(request):
 def approve_selected(request):
     user = request.user
     access.require_dpo(user)
+    if not recently_stepped_up(request):  # a removal cannot be undone: the factor again
+        return redirect(step_up_url(request, reverse("retention:queue")))
     form = BulkApproveForm(request.POST, items=access.visible_items(user))
     if not form.is_valid():
         messages.error(request, _("Choose the records to approve."))
@@ -180,6 +184,8 @@ def item(request, item_uuid):
     review = access.get_item_for_dpo(user, item_uuid, "retention.review.viewed")
     form = Decision(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["decision"] == Decision.APPROVE and not recently_stepped_up(request):
+            return redirect(step_up_url(request, request.path))
         try:
             _decide(review, form, user)
         except ValidationError as error:

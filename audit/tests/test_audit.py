@@ -6,7 +6,8 @@ from django.db import IntegrityError, InternalError, ProgrammingError, connectio
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from audit.services import record
+from audit.services import record, record_many
+from core import request_context
 from core.testing import Personas
 
 
@@ -44,6 +45,44 @@ class AuditTrailTest(Personas):
         self.assertEqual(event.request_id, response["X-Request-ID"])
         self.assertEqual(event.ip, "127.0.0.1")
         self.assertEqual(event.organisation_id, self.org_a.pk)
+
+
+class RecordManyTest(Personas):
+    def test_it_writes_the_events_in_one_insert_as_record_builds_them(self):
+        token = request_context.set_current(request_context.RequestContext("req-1", "10.0.0.9"))
+        try:
+            with self.assertNumQueries(1):
+                written = record_many(
+                    [
+                        {
+                            "action": "thing.purged",
+                            "target": ("cases.person", 7),
+                            "subject": "uuid-7",
+                            "reason": "closed_file",
+                            "changes": {"removed": [None, {"cases.person": 1}]},
+                        },
+                        {"action": "thing.done", "actor": self.reader, "target": self.plan},
+                    ]
+                )
+        finally:
+            request_context.reset(token)
+        self.assertEqual(written, 2)
+        purged, done = AuditEvent.objects.order_by("id")
+        self.assertEqual(
+            (purged.target_type, purged.target_id, purged.subject, purged.reason),
+            ("cases.person", "7", "uuid-7", "closed_file"),
+        )
+        self.assertEqual(purged.changes, {"removed": [None, {"cases.person": 1}]})
+        self.assertEqual((purged.actor, purged.actor_label), (None, ""))
+        self.assertEqual(
+            (done.actor, done.organisation_id), (self.reader, self.reader.organisation_id)
+        )
+        self.assertEqual((done.target_type, done.target_id), ("plans.plan", str(self.plan.pk)))
+        self.assertEqual({(e.request_id, e.ip) for e in (purged, done)}, {("req-1", "10.0.0.9")})
+
+    def test_it_writes_nothing_for_no_events(self):
+        with self.assertNumQueries(0):
+            self.assertEqual(record_many([]), 0)
 
 
 class AuditPageTest(Personas):

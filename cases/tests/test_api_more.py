@@ -437,6 +437,22 @@ class HandoverTest(MoreApiCase):
         self.assertEqual(response.json()["guardian"], "consented")
         self.assertEqual(Handover.objects.get().guardian, "consented")
 
+    def test_the_files_team_reads_its_handover_history(self):
+        handover = self.request_handover()
+        url = self.file_url("/handovers")
+        self.assertEqual(self.call("get", url).status_code, 401)
+        for user, status in ((self.officer_b, 404), (self.dpo, 404), (self.partner, 200)):
+            with self.subTest(user=user.email):
+                self.assertEqual(self.call("get", url, user=user).status_code, status)
+        [found] = self.call("get", url, user=self.officer).json()
+        self.assertEqual(
+            (found["id"], found["to_organisation"], found["status"]),
+            (str(handover.uuid), "agency-b", "pending"),
+        )
+        self.assertNotIn("summary", found)
+        read = events("case.handover.history.viewed", actor=self.officer).get()
+        self.assertEqual(read.subject, str(self.person.uuid))
+
     def test_the_receiving_officers_see_it_and_accept(self):
         handover = self.request_handover()
         for user in (self.partner_b, self.officer, self.dpo):

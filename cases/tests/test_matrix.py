@@ -186,6 +186,7 @@ MATRIX = {
     ),
     # handovers: the case manager hands over, the receiving referral officers decide
     "api:request_handover": ("file", "post", {A: 401, OW: 201, T: 403, **NOT_CASES}, "person"),
+    "api:list_file_handovers": ("file", "get", {A: 401, OW: 200, T: 200, **NOT_CASES}, "person"),
     "api:list_incoming_handovers": ("", "get", {A: 401, OW: 200, T: 200, X: 200, D: 200}, "person"),
     "api:decide_handover": (
         "handover_in",

@@ -9,6 +9,7 @@ import json
 import re
 
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -151,6 +152,58 @@ class CountingTest(FigurePersonas):
             figure = sources.get_figure(figure_key)
             with self.subTest(figure=figure_key):
                 self.assertEqual(sources.counts(figure, figure.breakdown(breakdown_key)), counts)
+
+    def test_a_joint_cell_counts_each_person_in_their_own_municipality(self):
+        files = make_files(self.org_a, self.officer, 2, DAY)
+        other = files[1].person
+        other.municipality = "Profondeville"
+        other.save()
+        cell = Platform.objects.create(
+            key="livc-joint",
+            name={"en": "Joint LIVC"},
+            kind="livc_r",
+            municipality="Namur",
+            joint_municipalities=["Profondeville"],
+            coordinator=self.org_a,
+        )
+        start = datetime.datetime(2026, 4, 2, 9, tzinfo=datetime.UTC)
+        held = Meeting.objects.create(
+            cell=cell,
+            starts_at=start,
+            ends_at=start + datetime.timedelta(hours=2),
+            location="here",
+            chair=self.officer,
+            secretary=self.officer,
+            created_by=self.officer,
+            status="held",
+        )
+        for position, file in enumerate(files, start=1):
+            case = AgendaCase.objects.create(
+                meeting=held,
+                person=file.person,
+                position=position,
+                presented_by=self.org_a,
+                discussed=True,
+            )
+            CaseAction.objects.create(
+                case=case, person=file.person, cell=cell, text="t", owner=self.org_a, due_on=DAY
+            )
+        self.assertEqual(sources.municipality_names()["profondeville"], "Profondeville")
+        for key in ("consultation_cases", "actions"):
+            figure = sources.get_figure(key)
+            with self.subTest(figure=key):
+                found = sources.counts(figure, None)
+                self.assertEqual(
+                    {place: n for (_v, place, _y, _q), n in found.items()},
+                    {"Namur": 1, "Profondeville": 1},
+                )
+        meetings = sources.counts(sources.get_figure("meetings"), None)
+        self.assertEqual({place for (_v, place, _y, _q) in meetings}, {"Namur"})
+        residue = sources.residue_cells(ResidueKind.CONSULTATION_CASE, Q(meeting=held))
+        self.assertEqual(
+            sorted((cell[0], n) for cell, n in residue.items()),
+            [("Namur", 1), ("Profondeville", 1)],
+        )
 
     def test_meetings_are_about_no_one_and_are_not_hidden(self):
         cell = Platform.objects.create(

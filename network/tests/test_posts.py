@@ -129,6 +129,31 @@ class AppointTest(Personas):
         self.assertEqual(self.client.get(other).status_code, 403)
 
 
+class AccountLinkTest(Personas):
+    def test_a_new_account_is_linked_to_the_professional_with_its_email(self):
+        from core.testing import make_user
+
+        self.assertIsNone(self.holder.user)
+        user = make_user("RITA@a.test", self.org_a)
+        self.holder.refresh_from_db()
+        self.assertEqual(self.holder.user, user)
+        event = AuditEvent.objects.get(action="professional.linked")
+        self.assertEqual(event.target_id, str(self.holder.pk))
+        self.assertEqual(event.changes, {"user": [None, "rita@a.test"]})
+
+    def test_a_linked_professional_keeps_their_account(self):
+        from core.testing import make_user
+
+        first = make_user("other@a.test", self.org_a)
+        self.holder.user = first
+        self.holder.save()
+        Professional.objects.create(full_name="Someone", email="someone@a.test")
+        make_user("unknown@a.test", self.org_a)
+        self.holder.refresh_from_db()
+        self.assertEqual(self.holder.user, first)
+        self.assertFalse(AuditEvent.objects.filter(action="professional.linked").exists())
+
+
 class PostFormTest(Personas):
     def test_an_editor_adds_a_post_then_appoints_its_holder(self):
         self.login(self.editor_a)
@@ -182,6 +207,17 @@ class PeopleSearchTest(Personas):
         self.assertContains(page, "1 post found")
         page = self.client.get(self.url, {"kind": "people", "q": "agency a"})
         self.assertContains(page, "Rita Referent")
+
+    def test_a_renamed_organisation_finds_its_people_under_the_new_name(self):
+        from network import services
+
+        services.update_organisation(
+            self.org_a, {"abbreviation": "ZORRO"}, acting_user=self.editor_a
+        )
+        page = self.client.get(self.url, {"kind": "people", "q": "zorro"})
+        self.assertContains(page, "Rita Referent")
+        self.post_a.refresh_from_db()
+        self.assertIn("zorro", self.post_a.search_text)
 
     def test_the_public_sees_public_posts_only(self):
         self.assertNotContains(self.client.get(self.url, {"kind": "people"}), "Cell member")

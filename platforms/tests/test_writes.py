@@ -83,6 +83,58 @@ class PlatformFormTest(PlatformCase):
         self.public.refresh_from_db()
         self.assertEqual(self.public.kind, "regional")
 
+    def test_a_joint_cell_names_its_other_municipalities(self):
+        self.login(self.coordinator)
+        response = self.create(
+            kind="livc_r",
+            name_fr="CSIL-R de la zone",
+            municipality="Namur",
+            joint_municipalities=" Profondeville,  Floreffe ,",
+        )
+        self.assertRedirects(response, reverse("platforms:detail", args=["namur"]))
+        platform = Platform.objects.get(key="namur")
+        self.assertEqual(platform.joint_municipalities, ["Profondeville", "Floreffe"])
+        self.assertEqual(platform.municipalities, ["Namur", "Profondeville", "Floreffe"])
+        self.assertTrue(platform.is_joint)
+        page = self.client.get(reverse("platforms:detail", args=["namur"]))
+        self.assertContains(page, "jointly for Namur, Profondeville, Floreffe")
+        event = AuditEvent.objects.get(action="platform.created")
+        self.assertEqual(
+            event.changes["joint_municipalities"], [None, ["Profondeville", "Floreffe"]]
+        )
+        edit = self.client.get(reverse("platforms:edit", args=["namur"]))
+        self.assertContains(edit, 'value="Profondeville, Floreffe"')
+
+    def test_joint_municipalities_need_the_own_one_and_no_repeats(self):
+        self.login(self.coordinator)
+        for data, message in (
+            ({"joint_municipalities": "Floreffe"}, "Give the platform&#x27;s own municipality"),
+            ({"municipality": "Namur", "joint_municipalities": "namur"}, "namur is named twice"),
+            (
+                {"municipality": "Namur", "joint_municipalities": "Floreffe, FLOREFFE"},
+                "FLOREFFE is named twice",
+            ),
+            ({"municipality": "Namur", "joint_municipalities": "A" * 101}, "at most 100"),
+        ):
+            with self.subTest(data=data):
+                response = self.create(name_en="Cell", **data)
+                self.assertContains(response, message)
+        self.assertFalse(Platform.objects.filter(key="namur").exists())
+        self.assertFalse(written())
+
+    def test_the_service_refuses_what_the_form_would(self):
+        from django.core.exceptions import ValidationError
+
+        from platforms import services
+
+        with self.assertRaises(ValidationError) as raised:
+            services.update_platform(
+                self.public, {"joint_municipalities": ["Gent"]}, acting_user=self.coordinator
+            )
+        self.assertIn("joint_municipalities", raised.exception.message_dict)
+        self.public.refresh_from_db()
+        self.assertEqual(self.public.joint_municipalities, [])
+
 
 class MembershipTest(PlatformCase):
     def add(self, **data):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -13,11 +16,17 @@ from accounts.services import create_api_token
 from audit.models import AuditEvent
 from cases.models import CaseFile
 from cases.tests.base import make_file, make_person
+from core.testing import TOTP_SECRET
 from retention import services
 from retention.models import LegalHold, RetentionRule, ReviewItem, ReviewStatus, RuleKind
 from retention.tests.base import RetentionPersonas
 
 BASE = "/api/v1/retention"
+
+
+def current_code() -> str:
+    """The persona's current TOTP code (every persona with MFA shares TOTP_SECRET)."""
+    return format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30))
 
 
 class RetentionApiTest(RetentionPersonas):
@@ -45,6 +54,9 @@ class RetentionApiTest(RetentionPersonas):
             file=file,
             due_since=datetime.date(2024, 1, 1),
         )
+
+    def setUp(self):
+        cache.clear()  # a TOTP code is accepted once; tests must not share used codes
 
     def send(self, method, path, body=None, **extra):
         call = getattr(self.client, method)
@@ -117,18 +129,55 @@ class RetentionApiTest(RetentionPersonas):
             (response.json()["status"], response.json()["extended_until"]), ("extended", until)
         )
         # kept longer: not pending, so approving it is refused until it comes back
-        self.assertEqual(self.send("post", path, {"decision": "approve"}).status_code, 400)
+        response = self.send(
+            "post", path, {"decision": "approve"}, HTTP_X_SYNERGIE_OTP=current_code()
+        )
+        self.assertEqual(response.status_code, 400)
 
     def test_bulk_approval_says_what_it_left(self):
         other = self.make_item(self.make_due("Held Api"))
         services.place_hold(actor=self.dpo, person=other.file.person, file=other.file, reason="C")
         self.login(self.dpo)
         response = self.send(
-            "post", "/approvals", {"items": [str(self.item.uuid), str(other.uuid)]}
+            "post",
+            "/approvals",
+            {"items": [str(self.item.uuid), str(other.uuid)]},
+            HTTP_X_SYNERGIE_OTP=current_code(),
         )
         self.assertEqual(response.json(), {"approved": 1, "skipped": [str(other.uuid)]})
         self.item.refresh_from_db()
         self.assertEqual(self.item.status, ReviewStatus.APPROVED)
+
+    def test_approving_one_needs_a_current_code(self):
+        self.login(self.dpo)
+        path = f"/queue/{self.item.uuid}/decision"
+        for extra in ({}, {"HTTP_X_SYNERGIE_OTP": "000000"}):
+            with self.subTest(header=extra):
+                response = self.send("post", path, {"decision": "approve"}, **extra)
+                self.assertEqual(response.status_code, 403)
+                self.assertIn("X-Synergie-OTP", response.json()["detail"])
+        self.item.refresh_from_db()
+        self.assertEqual((self.item.status, self.item.decided_by), (ReviewStatus.PENDING, None))
+        self.assertFalse(AuditEvent.objects.filter(action="retention.review.approved").exists())
+        response = self.send(
+            "post", path, {"decision": "approve"}, HTTP_X_SYNERGIE_OTP=current_code()
+        )
+        self.assertEqual(response.json()["status"], "approved")
+        self.assertEqual(AuditEvent.objects.get(action="retention.review.approved").actor, self.dpo)
+
+    def test_approving_several_needs_a_current_code(self):
+        self.login(self.dpo)
+        body = {"items": [str(self.item.uuid)]}
+        for extra in ({}, {"HTTP_X_SYNERGIE_OTP": "000000"}):
+            with self.subTest(header=extra):
+                response = self.send("post", "/approvals", body, **extra)
+                self.assertEqual(response.status_code, 403)
+                self.assertIn("X-Synergie-OTP", response.json()["detail"])
+        self.item.refresh_from_db()
+        self.assertEqual(self.item.status, ReviewStatus.PENDING)
+        self.assertFalse(AuditEvent.objects.filter(action="retention.review.approved").exists())
+        response = self.send("post", "/approvals", body, HTTP_X_SYNERGIE_OTP=current_code())
+        self.assertEqual(response.json(), {"approved": 1, "skipped": []})
 
     def test_holds_are_placed_and_lifted(self):
         self.login(self.dpo)
@@ -148,7 +197,7 @@ class RetentionApiTest(RetentionPersonas):
 
     def test_a_read_only_token_cannot_decide(self):
         _token, secret = create_api_token(self.dpo, name="r", scope="read")
-        headers = {"Authorization": f"Bearer {secret}"}
+        headers = {"Authorization": f"Bearer {secret}", "X-Synergie-OTP": current_code()}
         self.assertEqual(self.send("get", "/queue", headers=headers).status_code, 200)
         response = self.send(
             "post", f"/queue/{self.item.uuid}/decision", {"decision": "approve"}, headers=headers

@@ -309,6 +309,7 @@ class TimeTravelTest(RetentionPersonas):
 
     def approve_all(self):
         self.login(self.dpo)
+        self.step_up(self.dpo)
         items = ReviewItem.objects.filter(status=ReviewStatus.PENDING)
         response = self.client.post(
             reverse("retention:approve"), {"items": [str(i.uuid) for i in items]}

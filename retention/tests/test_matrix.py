@@ -8,12 +8,16 @@ DPO (403). The core matrix (core/tests/test_url_matrix.py) leaves these URLs to 
 
 import datetime
 import json
+import time
 
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 
 from audit.models import AuditEvent
 from cases.tests.base import make_file, make_person
+from core.testing import TOTP_SECRET
 from core.tests.test_url_matrix import url_names
 from retention import services
 from retention.models import RuleAction, RuleKind
@@ -79,6 +83,10 @@ MATRIX = {
     "api:lift_legal_hold": ("hold", "post", API_OWN, "retention.hold.lifted"),
     "api:list_retention_history": ("", "get", API_LIST, None),
 }
+
+
+# approving a removal: the second factor again (pages: the session; API: X-Synergie-OTP)
+STEP_UP = {"api:decide_retention_item", "api:approve_retention_items"}
 
 
 def api_operations() -> dict[str, set[str]]:
@@ -167,17 +175,25 @@ class RetentionMatrix(RetentionPersonas):
 
     def request(self, name, key, method, persona):
         self.client.logout()
+        cache.clear()  # a TOTP code is accepted once
         user = self.persona(persona)
+        headers = {}
         if user is not None:
             self.login(user)
+            self.step_up(user)
+            if name in STEP_UP:
+                counter = int(time.time()) // 30
+                headers["X-Synergie-OTP"] = format_hotp_value(hotp_value(TOTP_SECRET, counter))
         url = self.url(name, key)
         call = getattr(self.client, method)
         if name == "retention:approve":
             return call(url, {"items": [str(self.item.uuid)]})
         body = self.body(name)
         if body is not None:
-            return call(url, data=json.dumps(body), content_type="application/json")
-        return call(url)
+            return call(
+                url, data=json.dumps(body), content_type="application/json", headers=headers
+            )
+        return call(url, headers=headers)
 
     def test_it_covers_every_retention_url(self):
         names = {n for n in url_names() if n.startswith("retention:")} | set(api_operations())

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.stepup import STEP_UP_SECONDS
 from audit.models import AuditEvent
 from cases.tests.base import make_file, make_person
 from retention import access, services
@@ -23,6 +25,11 @@ from retention.models import (
 from retention.tests.base import RetentionPersonas
 
 CLOSED = datetime.date(2019, 5, 5)
+
+
+def step_up_to(next_url: str) -> str:
+    """The step-up page, coming back to `next_url`."""
+    return reverse("mfa_reauthenticate") + "?" + urlencode({"next": next_url})
 
 
 def later(days: int) -> str:
@@ -164,6 +171,7 @@ class QueueViewsTest(RetentionPersonas):
     def test_the_dpo_approves_several_records_at_once(self):
         others = self.add_items(2)
         self.login(self.dpo)
+        self.step_up(self.dpo)
         uuids = [str(self.item.uuid), str(others[0].uuid)]
         response = self.client.post(reverse("retention:approve"), {"items": uuids})
         self.assertRedirects(response, reverse("retention:queue"))
@@ -182,12 +190,14 @@ class QueueViewsTest(RetentionPersonas):
             self.org_a, "closed_file", {"months": 60, "action": "delete"}, actor=self.dpo
         )
         self.login(self.dpo)
+        self.step_up(self.dpo)
         self.client.post(reverse("retention:approve"), {"items": [str(self.item.uuid)]})
         self.item.refresh_from_db()
         self.assertEqual(self.item.action, RuleAction.DELETE)
 
     def test_another_organisations_dpo_cannot_approve(self):
         self.login(self.dpo_b)
+        self.step_up(self.dpo_b)
         self.client.post(reverse("retention:approve"), {"items": [str(self.item.uuid)]})
         self.item.refresh_from_db()
         self.assertEqual(self.item.status, ReviewStatus.PENDING)
@@ -195,6 +205,7 @@ class QueueViewsTest(RetentionPersonas):
     def test_a_held_record_is_not_offered_for_approval(self):
         services.place_hold(actor=self.dpo, person=self.due.person, file=self.due, reason="Court")
         self.login(self.dpo)
+        self.step_up(self.dpo)
         response = self.client.get(reverse("retention:queue"))
         self.assertContains(response, "Legal hold")
         self.assertNotContains(response, f'value="{self.item.uuid}"')
@@ -202,8 +213,40 @@ class QueueViewsTest(RetentionPersonas):
         self.item.refresh_from_db()
         self.assertEqual(self.item.status, ReviewStatus.PENDING)
 
-    def test_the_dpo_keeps_a_record_longer_with_a_reason(self):
+    def test_approving_several_without_a_step_up_asks_for_it_and_approves_nothing(self):
         self.login(self.dpo)
+        queue = reverse("retention:queue")
+        self.assertContains(self.client.get(queue), "asks for your second factor again")
+        response = self.client.post(reverse("retention:approve"), {"items": [str(self.item.uuid)]})
+        self.assertRedirects(response, step_up_to(queue), fetch_redirect_response=False)
+        self.item.refresh_from_db()
+        self.assertEqual((self.item.status, self.item.decided_by), (ReviewStatus.PENDING, None))
+        self.assertFalse(AuditEvent.objects.filter(action="retention.review.approved").exists())
+
+    def test_approving_one_without_a_step_up_asks_for_it_and_approves_nothing(self):
+        self.login(self.dpo)
+        url = reverse("retention:item", args=[self.item.uuid])
+        self.assertContains(self.client.get(url), "asks for your second factor again")
+        response = self.client.post(url, {"decision": "approve"})
+        self.assertRedirects(response, step_up_to(url), fetch_redirect_response=False)
+        self.item.refresh_from_db()
+        self.assertEqual((self.item.status, self.item.decided_by), (ReviewStatus.PENDING, None))
+        self.assertFalse(AuditEvent.objects.filter(action="retention.review.approved").exists())
+
+    def test_an_old_step_up_is_asked_again(self):
+        self.login(self.dpo)
+        self.step_up(self.dpo)
+        session = self.client.session
+        session["account_authentication_methods"][0]["at"] -= STEP_UP_SECONDS + 1
+        session.save()
+        url = reverse("retention:item", args=[self.item.uuid])
+        response = self.client.post(url, {"decision": "approve"})
+        self.assertRedirects(response, step_up_to(url), fetch_redirect_response=False)
+        self.item.refresh_from_db()
+        self.assertEqual(self.item.status, ReviewStatus.PENDING)
+
+    def test_the_dpo_keeps_a_record_longer_with_a_reason(self):
+        self.login(self.dpo)  # no step-up: the record stays
         url = reverse("retention:item", args=[self.item.uuid])
         response = self.client.post(url, {"decision": "extend", "until": later(90)})
         self.assertTrue(response.context["form"].errors["reason"])
@@ -222,6 +265,7 @@ class QueueViewsTest(RetentionPersonas):
 
     def test_the_dpo_approves_one_record_from_its_page(self):
         self.login(self.dpo)
+        self.step_up(self.dpo)
         url = reverse("retention:item", args=[self.item.uuid])
         self.assertContains(self.client.get(url), self.due.person.handle)
         self.client.post(url, {"decision": "approve"})
