@@ -82,6 +82,12 @@ MATRIX = {
         {A: LOGIN, X: 200, OW: 404, T: 404, S: 404, AD: 404, D: 404},
         "person",
     ),
+    "cases:incoming_open_file": (
+        "incoming",
+        "post",
+        {A: LOGIN, X: 302, OW: 404, T: 404, S: 404, AD: 404, D: 404},
+        "person",
+    ),
     "cases:handover_decide": ("handover", "get", {A: LOGIN, OW: 404, T: 404, X: 404}, None),
     # break-glass (step-up first) and its review by the DPO
     "cases:break_glass": ("", "get", {A: LOGIN, S: 200, OW: 200}, None),
@@ -155,6 +161,12 @@ MATRIX = {
         "incoming",
         "post",
         {A: 401, X: 200, OW: 404, T: 404, AD: 404},
+        "person",
+    ),
+    "api:open_file_from_referral": (
+        "incoming",
+        "post",
+        {A: 401, X: 400, OW: 404, T: 404, AD: 404},
         "person",
     ),
     "api:get_disclosure_log": ("person", "get", {A: 401, D: 200, OW: 403, AD: 403}, "person"),
