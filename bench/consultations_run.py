@@ -9,8 +9,9 @@ bench data, and write bench/RESULTS-consultations.md (issue 5; see CONSULTATIONS
    prevention officer: a post each with its legal role, held by a Professional linked to a
    user with a TOTP authenticator), 30 persons of the bench data with a contribution to the
    cell, a meeting held four weeks ago (12 of them discussed, an open action each, minutes)
-   and the next meeting with the 30 persons on its agenda (the 12 carried over by their open
-   actions), its register and more actions. Everything through consultations/services.py.
+   and the meeting in session (started an hour before) with the 30 persons on its agenda
+   (the 12 carried over by their open actions), its register and more actions. Everything
+   through consultations/services.py.
 3. Starts gunicorn with production settings (bench/run.py) and measures at 1 and 8 clients
    the meeting page (30 cases), a case page, the room view (as the secretary) and the
    statistics page (default view and a filtered one, as a plan coordinator): p50/p95 and
@@ -80,7 +81,7 @@ BEGIN = "<!-- bench/consultations_run.py: begin (replaced by each run) -->"
 END = "<!-- bench/consultations_run.py: end -->"
 P95_TARGET_MS = 150.0
 MARKER = "bench_consultations_cell"
-VERSION = 1  # bump when what ensure_cell() builds changes
+VERSION = 2  # bump when what ensure_cell() builds changes
 CELL_KEY = "bench-livc-r"
 EMAIL = "consultations-{}@bench.invalid"
 MEMBERS = {  # key: (legal role, membership role, full name)
@@ -371,9 +372,14 @@ def build_cell(url: str) -> dict:
         acting_user=prevention,
     )
 
-    # the next meeting: the 12 come back with their open actions, 18 more are added
+    # the meeting in session (it started an hour ago: attendance, actions and the room view
+    # are recorded once a meeting has started): the 12 come back with their open actions,
+    # 18 more are added
+    began = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=1)
     current = services.schedule_meeting(
-        cell, {"starts_at": at(1, 9), "ends_at": at(1, 13), **officers}, acting_user=prevention
+        cell,
+        {"starts_at": began, "ends_at": began + datetime.timedelta(hours=4), **officers},
+        acting_user=prevention,
     )
     for file in chosen[HELD_CASES:]:
         services.add_case(current, file.person, file.organisation, acting_user=prevention)

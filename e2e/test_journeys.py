@@ -188,6 +188,13 @@ def test_an_editor_verifies_their_organisations_entries(visit):
     visit.page.get_by_label("Street and number").fill("Hôtel de Ville")
     visit.page.get_by_role("button", name="Save").click()
     expect(visit.page.locator("body")).to_contain_text("Hôtel de Ville, 5000 Namur")
+    # A post of the organisation: the editor confirms it too.
+    visit.go("/directory/posts/5b0e6a52-1c1e-4f51-9d5e-0a0000000004/")
+    visit.check()
+    visit.page.get_by_role("button", name="Confirm this entry is up to date").click()
+    expect(visit.page.locator("body")).to_contain_text("marked as verified today")
+    expect(visit.page.locator("body")).to_contain_text("by Quentin Annuaire")
+    visit.check()
     # Another organisation's entry offers no edit button.
     visit.go("/directory/organisations/cpas-namur/")
     expect(visit.page.get_by_role("link", name="Edit the organisation")).to_have_count(0)
