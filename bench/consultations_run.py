@@ -531,8 +531,9 @@ def cube_builds(url: str, facts: dict, repetitions: int = 3) -> list[tuple[str, 
 
 def shared_cache_reads(repetitions: int = 5) -> dict:
     """What `manage.py warm_figures` costs (every figure built into the shared cache, timed
-    once), then each figure read back from the shared cache as a worker whose own cache is
-    empty reads it (`get_cube` after `clear_cache`): ms per read and the pickled size."""
+    once), then each cube of each figure (without breakdown and by each breakdown: a page
+    shows one) read back from the shared cache as a worker whose own cache is empty reads it
+    (`get_cube` after `clear_cache`): ms per read, and the largest cube's pickled size."""
     import pickle
 
     from django.core.cache import cache as shared_cache
@@ -544,14 +545,16 @@ def shared_cache_reads(repetitions: int = 5) -> dict:
     warm_seconds = time.perf_counter() - began
     reads = []
     for figure in sources.FIGURES:
-        times = []
-        for _ in range(repetitions):
-            tables.clear_cache()
-            began = time.perf_counter()
-            tables.get_cube(figure.key)
-            times.append((time.perf_counter() - began) * 1000)
-        size = len(pickle.dumps(shared_cache.get(tables._shared_key(figure.key))))
-        reads.append((figure.key, size, times))
+        times, largest = [], 0
+        for breakdown in ["", *(b.key for b in figure.breakdowns)]:
+            for _ in range(repetitions):
+                tables.clear_cache()
+                began = time.perf_counter()
+                tables.get_cube(figure.key, breakdown)
+                times.append((time.perf_counter() - began) * 1000)
+            cube = shared_cache.get(tables._shared_key(figure.key, breakdown))
+            largest = max(largest, len(pickle.dumps(cube)))
+        reads.append((figure.key, largest, times))
     tables.clear_cache()
     return {"built": built, "seconds": warm_seconds, "reads": reads}
 
@@ -1022,24 +1025,7 @@ def write_results(ctx: dict) -> None:
             "",
         ]
     if ctx.get("shared"):
-        shared = ctx["shared"]
-        lines += [
-            "### Statistics: warm_figures and the shared cache",
-            "",
-            f"`manage.py warm_figures` (every figure built into the shared cache, the database "
-            f"cache here): {shared['built']} figures in {shared['seconds']:,.0f} s. Then each "
-            "figure read as a worker whose own cache is empty reads it (from the shared "
-            "cache, unpickled), ms:",
-            "",
-            "| Figure | Pickled size | p50 | max |",
-            "|---|--:|--:|--:|",
-            *(
-                f"| {key} | {size / 1024:,.0f} KiB | {statistics.median(times):,.1f} "
-                f"| {max(times):,.1f} |"
-                for key, size, times in shared["reads"]
-            ),
-            "",
-        ]
+        lines += shared_lines(ctx["shared"])
     lines += [
         "## The retention job over 150,000 files",
         "",
@@ -1057,6 +1043,50 @@ def write_results(ctx: dict) -> None:
     ]
     RESULTS.write_text("\n".join(lines))
     write_summary(ctx)
+
+
+SHARED_HEADING = "### Statistics: warm_figures and the shared cache"
+
+
+def shared_lines(shared: dict) -> list[str]:
+    return [
+        SHARED_HEADING,
+        "",
+        f"`manage.py warm_figures` (every figure built into the shared cache, the database "
+        f"cache here): {shared['built']} figures in {shared['seconds']:,.0f} s. Then each "
+        "cube of each figure (one per breakdown, and one without) read as a worker whose "
+        "own cache is empty reads it (from the shared cache, unpickled), ms:",
+        "",
+        "| Figure | Largest cube, pickled | Reads | p50 | max |",
+        "|---|--:|--:|--:|--:|",
+        *(
+            f"| {key} | {size / 1024:,.0f} KiB | {len(times)} "
+            f"| {statistics.median(times):,.1f} | {max(times):,.1f} |"
+            for key, size, times in shared["reads"]
+        ),
+        "",
+    ]
+
+
+def statistics_cache_only(url: str) -> None:
+    """--statistics-cache: measure warm_figures and the shared-cache reads again, and replace
+    their section of RESULTS-consultations.md and their line in RESULTS.md (the rest of both
+    stays as the last full run wrote it)."""
+    wait_for_other_benchmarks()
+    with tempfile.TemporaryDirectory(prefix="synergie-bench-consultations-") as tmp:
+        setup_django(app_environment(url, str(Path(tmp) / "static")))
+        shared = shared_cache_reads()
+    text = RESULTS.read_text()
+    section = re.compile(re.escape(SHARED_HEADING) + r".*?(?=^## )", re.S | re.M)
+    block = "\n".join(shared_lines(shared)) + "\n"
+    now = datetime.datetime.now(UTC)
+    stamp = f"(measured again on {now:%Y-%m-%d %H:%M} UTC, code `{code_version()[:7]}`)"
+    block = block.replace("ms:\n", f"ms {stamp}:\n", 1)
+    RESULTS.write_text(section.sub(lambda _m: block, text) if section.search(text) else text)
+    summary = SUMMARY.read_text()
+    line = re.compile(r"^Statistics: `warm_figures` builds.*?\n\n", re.S | re.M)
+    SUMMARY.write_text(line.sub(lambda _m: "\n".join(warm_line(shared)) + "\n", summary, 1))
+    print(f"warm_figures {shared['seconds']:.0f} s; wrote {RESULTS.name} and RESULTS.md")
 
 
 def warm_line(shared: dict | None) -> list[str]:
@@ -1140,7 +1170,15 @@ def main() -> None:
         "--retention-timeout", type=float, default=3600, help="seconds per run of the job"
     )
     parser.add_argument("--retention-job", metavar="DAY", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--statistics-cache",
+        action="store_true",
+        help="only measure warm_figures and the shared-cache reads again",
+    )
     args = parser.parse_args()
+    if args.statistics_cache:
+        statistics_cache_only(generate.database_url())
+        return
     if args.retention_job:
         retention_job(args.retention_job)
         return

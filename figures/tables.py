@@ -796,21 +796,24 @@ def build_bundle(figure: Figure) -> Bundle:
 
 # --- a cache per process --------------------------------------------------------------------
 
-_cache: dict[str, tuple[float, Bundle]] = {}
+# (figure, breakdown) -> (monotonic expiry, cube)
+_cache: dict[tuple[str, str], tuple[float, Cube]] = {}
 _lock = threading.Lock()
-MAX_CACHED = 8
+MAX_CACHED = 32
 
 
 def cache_seconds() -> int:
     """How long a figure's cubes are reused (FIGURES_CACHE_SECONDS; 0 in tests unless
-    set). Kept in the process, not the shared cache: a national cube weighs megabytes, and
-    unpickling it on every request would cost more than the lookup saves."""
+    set). Each process keeps the cubes it read; the shared cache spares the other processes
+    the build."""
     default = 0 if getattr(settings, "TESTING", False) else 300
     return int(getattr(settings, "FIGURES_CACHE_SECONDS", default))
 
 
 def get_cube(figure_key: str, breakdown_key: str = "", *, fresh: bool = False) -> Cube:
-    """The protected cube of a figure and breakdown ("" for none)."""
+    """The protected cube of a figure and breakdown ("" for none). A page shows one cube,
+    so each cube is shared on its own: a process reads only the one it needs (a national
+    figure's cubes together weigh megabytes)."""
     figure = sources.get_figure(figure_key)
     if breakdown_key and figure.breakdown(breakdown_key) is None:
         raise KeyError(breakdown_key)
@@ -818,28 +821,37 @@ def get_cube(figure_key: str, breakdown_key: str = "", *, fresh: bool = False) -
     now = time.monotonic()
     if seconds and not fresh:
         with _lock:
-            hit = _cache.get(figure.key)
+            hit = _cache.get((figure.key, breakdown_key))
         if hit is not None and hit[0] > now:
-            return hit[1].cubes[breakdown_key]
-    bundle = None if fresh or not seconds else shared_cache.get(_shared_key(figure.key))
-    if bundle is None:
-        bundle = build_bundle(figure)
-        if seconds:
-            shared_cache.set(_shared_key(figure.key), bundle, seconds)
+            return hit[1]
+        shared = shared_cache.get(_shared_key(figure.key, breakdown_key))
+        if shared is not None:
+            _keep({(figure.key, breakdown_key): shared}, now + seconds)
+            return shared
+    bundle = build_bundle(figure)
     if seconds:
-        _keep(figure.key, bundle, now + seconds)
+        _share(figure.key, bundle, seconds)
+        _keep({(figure.key, key): cube for key, cube in bundle.cubes.items()}, now + seconds)
     return bundle.cubes[breakdown_key]
 
 
-def _shared_key(figure_key: str) -> str:
-    return f"figures:bundle:{figure_key}"
+def _shared_key(figure_key: str, breakdown_key: str) -> str:
+    return f"figures:cube:{figure_key}:{breakdown_key}"
 
 
-def _keep(figure_key: str, bundle: Bundle, until: float) -> None:
+def _share(figure_key: str, bundle: Bundle, seconds: int) -> None:
+    """Every cube of a bundle into the shared cache, together (they are protected together)."""
+    shared_cache.set_many(
+        {_shared_key(figure_key, key): cube for key, cube in bundle.cubes.items()}, seconds
+    )
+
+
+def _keep(cubes: dict[tuple[str, str], Cube], until: float) -> None:
     with _lock:
-        if len(_cache) >= MAX_CACHED:
-            _cache.pop(min(_cache, key=lambda k: _cache[k][0]))
-        _cache[figure_key] = (until, bundle)
+        for key, cube in cubes.items():
+            if key not in _cache and len(_cache) >= MAX_CACHED:
+                _cache.pop(min(_cache, key=lambda k: _cache[k][0]))
+            _cache[key] = (until, cube)
 
 
 def warm_all() -> int:
@@ -852,7 +864,7 @@ def warm_all() -> int:
         return 0
     built = 0
     for figure in sources.FIGURES:
-        shared_cache.set(_shared_key(figure.key), build_bundle(figure), 2 * seconds)
+        _share(figure.key, build_bundle(figure), 2 * seconds)
         built += 1
     return built
 

@@ -29,6 +29,18 @@ class SharedCacheTest(FigurePersonas):
             again = tables.get_cube("referrals")
         self.assertEqual(again.values, first.values)
 
+    def test_each_cube_is_shared_on_its_own_and_read_alone(self):
+        figure = sources.get_figure("referrals")
+        built = tables.get_cube("referrals")
+        keys = ["", *(b.key for b in figure.breakdowns)]
+        for key in keys:
+            self.assertIsNotNone(cache.get(tables._shared_key("referrals", key)), key)
+        tables.clear_cache()
+        with mock.patch.object(tables, "build_bundle", side_effect=AssertionError("built")):
+            by_status = tables.get_cube("referrals", "status")
+        self.assertEqual(list(tables._cache), [("referrals", "status")])
+        self.assertEqual(by_status.computed_at, built.computed_at)  # one bundle, one build
+
     def test_it_builds_again_when_asked_for_fresh_figures(self):
         tables.get_cube("referrals")
         with mock.patch.object(tables, "build_bundle", wraps=tables.build_bundle) as build:
