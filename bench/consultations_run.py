@@ -1080,7 +1080,7 @@ def statistics_cache_only(url: str) -> None:
     section = re.compile(re.escape(SHARED_HEADING) + r".*?(?=^## )", re.S | re.M)
     block = "\n".join(shared_lines(shared)) + "\n"
     now = datetime.datetime.now(UTC)
-    stamp = f"(measured again on {now:%Y-%m-%d %H:%M} UTC, code `{code_version()[:7]}`)"
+    stamp = f"(measured again on {now:%Y-%m-%d %H:%M} UTC, code {code_version()[:8]}`)"
     block = block.replace("ms:\n", f"ms {stamp}:\n", 1)
     RESULTS.write_text(section.sub(lambda _m: block, text) if section.search(text) else text)
     summary = SUMMARY.read_text()
