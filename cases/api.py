@@ -1936,34 +1936,15 @@ def request_handover(request, file_uuid: UUID, payload: HandoverIn):
     return Status(201, handover)
 
 
-@router.post(
-    "/incoming/{referral_uuid}/file",
-    response={200: FileOut, 201: FileOut},
-    auth=AUTHENTICATED,
-    summary="Open your organisation's own file on the person of a referral you took on (201), "
-    "or get the one you are on the team of (200)",
-)
-def open_file_from_referral(request, referral_uuid: UUID):
-    require_write(request)
-    user = request.auth
-    referral = access.get_incoming_referral_for_user(
-        user, referral_uuid, "case.service_referral.viewed"
-    )
-    access.require(access.works_cases(user))
-    existed = access.team_files(user).filter(person_id=referral.file.person_id).exists()
-    file = services.open_file_from_referral(referral, actor=user)
-    file = access.get_file_for_user(user, file.uuid, "case.file.accessed")
-    return Status(200 if existed else 201, file)
-
-
 @router.get(
     "/files/{file_uuid}/handovers",
     response=list[HandoverOut],
     auth=AUTHENTICATED,
-    summary="The handovers requested from this file, newest first (its team)",
+    summary="The handovers requested from this file, newest first (case manager)",
 )
 def list_file_handovers(request, file_uuid: UUID):
     file = _file(request, file_uuid, "case.handover.history.viewed")
+    access.require(access.can_manage_file(request.auth, file))
     return list(
         file.handovers.select_related("to_organisation", "requested_by").order_by("-requested_at")
     )

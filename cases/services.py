@@ -188,29 +188,6 @@ def open_file(person: Person, organisation, *, manager: User, actor: User) -> Ca
         return _file_for(person, organisation, manager, actor)
 
 
-def open_file_from_referral(referral: ServiceReferral, *, actor: User) -> CaseFile:
-    """The receiving organisation's own file on the person of a referral to one of its
-    services, once it took the referral on: opened empty with `actor` as case manager, or the
-    one it keeps already when `actor` is on its team. Nothing of the sender's file is copied;
-    joining another team stays the decision of its case manager."""
-    if referral.status not in (ServiceReferralStatus.ACCEPTED, ServiceReferralStatus.DONE):
-        raise ValidationError(_("Accept the referral before opening a file on the person."))
-    organisation = referral.service.organisation
-    person = referral.file.person
-    with transaction.atomic():
-        existing = CaseFile.objects.filter(person=person, organisation=organisation).first()
-        if existing is None:
-            return open_file(person, organisation, manager=actor, actor=actor)
-    if TeamMember.objects.filter(file=existing, user=actor).exists():
-        return existing
-    raise ValidationError(
-        _(
-            "Your organisation already keeps a file on this person: its case manager decides "
-            "who joins its team."
-        )
-    )
-
-
 def _file_for(person: Person, organisation, manager: User, actor) -> CaseFile:
     """The organisation's file on the person: created with `manager` as case manager,
     reopened with them as its manager, or (already open) joined by them as a member."""

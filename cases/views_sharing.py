@@ -117,6 +117,7 @@ ACTION_LABELS = {
     "case.service_referral.withdrawn": gettext_lazy("Referral to a service withdrawn"),
     "case.handover.form_viewed": gettext_lazy("Handover being prepared"),
     "case.handover.requested": gettext_lazy("Handover requested"),
+    "case.handover.history.viewed": gettext_lazy("Handovers of the file listed"),
     "case.handover.listed": gettext_lazy("Shown in a list of handovers received"),
     "case.handover.viewed": gettext_lazy("Handover read by the receiving organisation"),
     "case.handover.accepted": gettext_lazy("Handover accepted"),
@@ -350,18 +351,9 @@ def incoming_detail(request, referral_uuid):
     current = conflict or referral
     allowed = services.NEXT_STATUS.get(current.status, set())
     form.fields["status"].choices = [c for c in form.fields["status"].choices if c[0] in allowed]
-    own_file = (
-        access.team_files(request.user).filter(person_id=referral.file.person_id).first()
-        if access.works_cases(request.user)
-        else None
-    )
     context = {
         "referral": referral,
         "current": current,
-        "own_file": own_file,
-        "may_open_file": own_file is None
-        and access.works_cases(request.user)
-        and current.status in (ServiceReferralStatus.ACCEPTED, ServiceReferralStatus.DONE),
         "sent": _sent_values(referral),
         "form": form if allowed else None,
         "conflict": conflict,
@@ -369,23 +361,6 @@ def incoming_detail(request, referral_uuid):
         "mine_status": dict(ServiceReferralStatus.choices).get(request.POST.get("status", "")),
     }
     return render(request, "cases/incoming_detail.html", context, status=409 if conflict else 200)
-
-
-@login_required
-@require_POST
-def incoming_open_file(request, referral_uuid):
-    """The receiving organisation's own file on the person: opened, or found on one's team."""
-    user = request.user
-    referral = access.get_incoming_referral_for_user(
-        user, referral_uuid, "case.service_referral.viewed"
-    )
-    access.require(access.works_cases(user))
-    try:
-        file = services.open_file_from_referral(referral, actor=user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("cases:incoming", referral_uuid=referral.uuid)
-    return redirect("cases:file", file_uuid=file.uuid)
 
 
 @login_required

@@ -89,7 +89,9 @@ class ConsultationCellOut(Schema):
         ..., description="Every municipality the cell serves (several for a joint cell)"
     )
     composition_gaps: list[str] = Field(
-        ..., description="What the cell lacks today to sit as the law composes it"
+        ...,
+        description="What the cell lacks today to sit as the law composes it (told to those "
+        "who prepare its meetings; empty for the other members)",
     )
     can_prepare: bool = Field(..., description="You may schedule meetings and set the agenda")
     members: list[ConsultationMemberOut] = Field(
@@ -658,14 +660,14 @@ def _discussion(case: AgendaCase) -> dict[str, Any]:
 def list_consultation_cells(request):
     user = request.auth
     cells = list(access.cells_for_user(user).order_by("key"))
-    gaps = composition.gaps_by_cell(cells)
+    gaps = composition.gaps_by_cell(c for c in cells if access.can_prepare(user, c.pk))
     return [
         {
             "key": cell.key,
             "name": cell.display_name,
             "municipality": cell.municipality,
             "municipalities": cell.municipalities,
-            "composition_gaps": gaps[cell.pk],
+            "composition_gaps": gaps.get(cell.pk, []),
             "can_prepare": access.can_prepare(user, cell.pk),
             "members": [
                 {"email": member.email, "name": display_name(member)}

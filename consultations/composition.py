@@ -3,8 +3,10 @@ representative (one per municipality for a joint cell), the chief of the local p
 their representative with a valid "secret" clearance, and the prevention officer; each seat
 held by someone with an account, since only accounts open a meeting.
 
-What is missing is told to the people preparing the meetings; it blocks nothing (a cell
-short of a member still meets, and the access rules already keep out whoever is not one).
+What is missing is told to the people preparing the meetings (chair, secretary, prevention
+officer), not to every member: whether a clearance is valid is not everybody's business. It
+blocks nothing (a cell short of a member still meets, and the access rules already keep out
+whoever is not one).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consultations.access import CLEARED, MANDATORY_ROLES
@@ -59,9 +61,12 @@ def _gaps(cell: Platform, seats: list[Membership], today: datetime.date) -> list
     if not by_role[LegalRole.PREVENTION_OFFICER]:
         found.append(_("No prevention officer sits in the cell."))
     for _post, holder in held:
-        if holder.user_id is None:
+        if holder.user is None or not holder.user.is_active:
             found.append(
-                _("%(name)s holds a seat but has no account: link one in the directory.")
+                _(
+                    "%(name)s holds a seat but has no active account: an administrator must "
+                    "create or enable it."
+                )
                 % {"name": holder.full_name}
             )
     return found
@@ -81,10 +86,12 @@ def _police_gaps(police: list[Post], today: datetime.date) -> list[str]:
     ends = [post.clearance_expires_on for post in cleared]
     notice = today + datetime.timedelta(days=CLEARANCE_NOTICE_DAYS)
     if all(end is not None and end <= notice for end in ends):
-        last = max(end for end in ends if end is not None)
         return [
-            _("The police member's security clearance ends on %(date)s.")
-            % {"date": formats.date_format(last, "DATE_FORMAT")}
+            _(
+                "The police member's security clearance ends within %(days)d days: ask for its "
+                "renewal."
+            )
+            % {"days": CLEARANCE_NOTICE_DAYS}
         ]
     return []
 
@@ -97,7 +104,7 @@ def gaps_by_cell(cells: Iterable[Platform]) -> dict[int, list[str]]:
     rows = (
         Membership.objects.current(today)
         .filter(platform__in=cells, post__legal_role__in=MANDATORY_ROLES)
-        .select_related("post__organisation", "post__holder")
+        .select_related("post__organisation", "post__holder__user")
         .order_by("id")
     )
     for seat in rows:

@@ -58,14 +58,15 @@ def _case_url(case: AgendaCase):
 def meeting_list(request):
     """The user's cells and the meetings they see (no person appears here)."""
     cells = list(access.cells_for_user(request.user))
-    gaps = composition.gaps_by_cell(cells)
+    gaps = composition.gaps_by_cell(c for c in cells if access.can_prepare(request.user, c.pk))
     meetings = list(
         access.visible_meetings(request.user).select_related("cell").order_by("-starts_at")[:100]
     )
     now = timezone.now()
     context = {
         "cells": [
-            (cell, access.can_prepare(request.user, cell.pk), gaps[cell.pk]) for cell in cells
+            (cell, access.can_prepare(request.user, cell.pk), gaps.get(cell.pk, []))
+            for cell in cells
         ],
         "upcoming": sorted((m for m in meetings if m.ends_at >= now), key=lambda m: m.starts_at),
         "past": [m for m in meetings if m.ends_at < now],

@@ -103,7 +103,7 @@ POST_SEARCH_FIELDS = {"name", "abbreviation", "municipality"}
 
 def _refresh_post_search(org: Organisation) -> None:
     """The posts of an organisation renamed or moved are found under its new name."""
-    posts = list(org.posts.select_related("kind", "holder"))
+    posts = list(org.posts.select_for_update(of=("self",)).select_related("kind", "holder"))
     for post in posts:
         post.organisation = org
         post.refresh_search_text()
@@ -255,7 +255,12 @@ def find_or_add_professional(
 
 def link_account(user) -> Professional | None:
     """Link a new account to the professional with its e-mail, if one has no account yet:
-    someone appointed before they had an account sits in their seats once they get one."""
+    someone appointed before they had an account sits in their seats once they get one.
+    Only an ordinary account of the organisation of every post the professional holds:
+    the seats of a post (e.g. in an LIVC-R) never pass to an administrator's account or to
+    an account of another organisation; the admin links those by hand."""
+    if user.is_staff or user.is_superuser or user.organisation_id is None:
+        return None
     with transaction.atomic():
         found = (
             Professional.objects.select_for_update()
@@ -264,9 +269,19 @@ def link_account(user) -> Professional | None:
         )
         if found is None:
             return None
+        posts = list(found.current_posts.values_list("uuid", "organisation_id"))
+        if any(organisation != user.organisation_id for _uuid, organisation in posts):
+            return None
         found.user = user
         found.save(update_fields=["user"])
-        record("professional.linked", target=found, changes={"user": [None, user.email]})
+        record(
+            "professional.linked",
+            target=found,
+            changes={
+                "user": [None, user.email],
+                "posts": [None, sorted(str(uuid) for uuid, _org in posts)],
+            },
+        )
     return found
 
 

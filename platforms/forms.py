@@ -101,6 +101,8 @@ class PlatformForm(TranslatedForm):
         if data.get("kind") == PlatformKind.LIVC_R and data.get("is_public"):
             self.add_error("is_public", _("An LIVC-R is never public."))
         names = (data.get("joint_municipalities") or "").split(",")
+        if "municipality" in self.errors:
+            return data
         try:
             data["joint_municipalities"] = clean_joint_municipalities(
                 data.get("municipality") or "", names

@@ -94,6 +94,7 @@ def update_platform(platform: Platform, data: dict[str, Any], *, acting_user) ->
         "kind": platform.kind,
         "is_public": platform.is_public,
         "municipality": platform.municipality,
+        "joint_municipalities": platform.joint_municipalities,
         **data,
     }
     _check_platform(checked)

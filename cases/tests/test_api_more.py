@@ -441,7 +441,7 @@ class HandoverTest(MoreApiCase):
         handover = self.request_handover()
         url = self.file_url("/handovers")
         self.assertEqual(self.call("get", url).status_code, 401)
-        for user, status in ((self.officer_b, 404), (self.dpo, 404), (self.partner, 200)):
+        for user, status in ((self.officer_b, 404), (self.dpo, 404), (self.partner, 403)):
             with self.subTest(user=user.email):
                 self.assertEqual(self.call("get", url, user=user).status_code, status)
         [found] = self.call("get", url, user=self.officer).json()
@@ -720,34 +720,3 @@ class SentReferralsTest(MoreApiCase):
             with self.subTest(user=user.email):
                 response = self.call("get", f"{API}/referrals/sent", user=user)
                 self.assertEqual(response.json()["results"], [])
-
-
-class OpenFileFromReferralTest(MoreApiCase):
-    def test_the_service_opens_its_own_file_once_it_took_the_referral_on(self):
-        from cases.tests.base import make_person
-
-        CaseFile.objects.filter(pk=self.file_b.pk).update(person=make_person("Other", None))
-        referral = services.refer_to_service(
-            self.file,
-            self.private_service_b,
-            fields=[],
-            message="",
-            legal_basis="vital_interest",
-            actor=self.partner,
-        )
-        url = f"{API}/incoming/{referral.uuid}/file"
-        response = self.call("post", url, user=self.partner_b)
-        self.assertEqual(response.status_code, 400)
-        self.assertIn("Accept the referral", response.content.decode())
-        self.assertFalse(CaseFile.objects.filter(person=self.person, organisation=self.org_b))
-
-        services.answer_service_referral(referral, "accepted", "", actor=self.partner_b)
-        response = self.call("post", url)
-        self.assertEqual(response.status_code, 201, response.content)
-        own = CaseFile.objects.get(person=self.person, organisation=self.org_b)
-        self.assertEqual((response.json()["id"], own.manager), (str(own.uuid), self.partner_b))
-        self.assertEqual(self.call("post", url).status_code, 200)
-        self.assertEqual(
-            CaseFile.objects.filter(person=self.person, organisation=self.org_b).count(), 1
-        )
-        self.assertEqual(self.call("post", url, user=self.officer).status_code, 404)

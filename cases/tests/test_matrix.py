@@ -82,12 +82,6 @@ MATRIX = {
         {A: LOGIN, X: 200, OW: 404, T: 404, S: 404, AD: 404, D: 404},
         "person",
     ),
-    "cases:incoming_open_file": (
-        "incoming",
-        "post",
-        {A: LOGIN, X: 302, OW: 404, T: 404, S: 404, AD: 404, D: 404},
-        "person",
-    ),
     "cases:handover_decide": ("handover", "get", {A: LOGIN, OW: 404, T: 404, X: 404}, None),
     # break-glass (step-up first) and its review by the DPO
     "cases:break_glass": ("", "get", {A: LOGIN, S: 200, OW: 200}, None),
@@ -163,12 +157,6 @@ MATRIX = {
         {A: 401, X: 200, OW: 404, T: 404, AD: 404},
         "person",
     ),
-    "api:open_file_from_referral": (
-        "incoming",
-        "post",
-        {A: 401, X: 400, OW: 404, T: 404, AD: 404},
-        "person",
-    ),
     "api:get_disclosure_log": ("person", "get", {A: 401, D: 200, OW: 403, AD: 403}, "person"),
     # the team: its case manager only
     "api:list_case_team": ("file", "get", {A: 401, OW: 200, T: 403, **NOT_CASES}, "person"),
@@ -198,7 +186,7 @@ MATRIX = {
     ),
     # handovers: the case manager hands over, the receiving referral officers decide
     "api:request_handover": ("file", "post", {A: 401, OW: 201, T: 403, **NOT_CASES}, "person"),
-    "api:list_file_handovers": ("file", "get", {A: 401, OW: 200, T: 200, **NOT_CASES}, "person"),
+    "api:list_file_handovers": ("file", "get", {A: 401, OW: 200, T: 403, **NOT_CASES}, "person"),
     "api:list_incoming_handovers": ("", "get", {A: 401, OW: 200, T: 200, X: 200, D: 200}, "person"),
     "api:decide_handover": (
         "handover_in",

@@ -31,7 +31,6 @@ from cases.models import (
     Person,
     Referral,
     ServiceReferral,
-    TeamMember,
 )
 from cases.tests.base import CasePersonas, make_file, make_person
 from core.testing import TOTP_SECRET, make_user
@@ -391,41 +390,6 @@ class IncomingTest(SharingCase):
         self.assertEqual(response.context["form"].initial["version"], 2)
         referral.refresh_from_db()
         self.assertEqual(referral.status, "accepted")
-
-    def test_the_service_opens_a_file_of_its_own_once_it_took_the_referral_on(self):
-        CaseFile.objects.filter(pk=self.file_b.pk).update(person=make_person("Other", None))
-        referral = self.service_referral()
-        self.login(self.partner_b)
-        self.assertNotContains(self.get("incoming", referral.uuid), "Open a file on this person")
-        response = self.post("incoming_open_file", referral.uuid)  # not accepted yet
-        self.assertRedirects(
-            response, reverse("cases:incoming", args=[referral.uuid]), target_status_code=200
-        )
-        self.assertFalse(CaseFile.objects.filter(person=self.person, organisation=self.org_b))
-
-        self.post("incoming", referral.uuid, status="accepted", reason="", version=1)
-        self.assertContains(self.get("incoming", referral.uuid), "Open a file on this person")
-        response = self.post("incoming_open_file", referral.uuid)
-        own = CaseFile.objects.get(person=self.person, organisation=self.org_b)
-        self.assertRedirects(
-            response, reverse("cases:file", args=[own.uuid]), fetch_redirect_response=False
-        )
-        self.assertEqual((own.manager, own.journal.count()), (self.partner_b, 0))
-        self.assertTrue(audited("case.file.created", self.partner_b, self.person))
-        page = self.get("incoming", referral.uuid)
-        self.assertContains(page, "Open your organisation's file on this person")
-        self.assertContains(page, reverse("cases:file", args=[own.uuid]))
-
-    def test_joining_an_existing_file_is_left_to_its_case_manager(self):
-        referral = self.service_referral()
-        self.login(self.partner_b)
-        self.post("incoming", referral.uuid, status="accepted", reason="", version=1)
-        self.login(self.officer_b)  # B keeps a file on Pat, managed by Bert
-        response = self.post("incoming_open_file", referral.uuid)
-        self.assertContains(
-            self.client.get(response["Location"]), "its case manager decides who joins its team"
-        )
-        self.assertFalse(TeamMember.objects.filter(file=self.file_b, user=self.officer_b))
 
 
 class HandoverDecideTest(SharingCase):

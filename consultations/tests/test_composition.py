@@ -67,7 +67,7 @@ class CompositionTest(ConsultationPersonas):
         self.police_post.clearance_expires_on = ends
         self.police_post.save()
         [notice] = composition.gaps(self.cell)
-        self.assertIn("security clearance ends on", notice)
+        self.assertIn("security clearance ends within 60 days", notice)
         self.police_post.clearance_expires_on = ends + datetime.timedelta(days=60)
         self.police_post.save()
         self.assertEqual(composition.gaps(self.cell), [])
@@ -76,10 +76,18 @@ class CompositionTest(ConsultationPersonas):
         livc = PostKind.objects.get(key="livc-member")
         holder = Professional.objects.create(full_name="Nora Nouvelle", email="nora@city.test")
         self.seat(make_post(self.city, livc, holder, legal_role="mayor"))
-        self.assertEqual(
-            composition.gaps(self.cell),
-            ["Nora Nouvelle holds a seat but has no account: link one in the directory."],
+        message = (
+            "Nora Nouvelle holds a seat but has no active account: an administrator must create "
+            "or enable it."
         )
+        self.assertEqual(composition.gaps(self.cell), [message])
+        nora = make_user("nora@city.test", self.city, Role.LIVC_MEMBER, mfa=True)
+        holder.refresh_from_db()
+        self.assertEqual(holder.user, nora)  # linked when the account was made
+        self.assertEqual(composition.gaps(self.cell), [])
+        nora.is_active = False
+        nora.save()
+        self.assertEqual(composition.gaps(self.cell), [message])
 
     def test_a_joint_cell_needs_a_mayor_of_each_municipality(self):
         self.make_joint("Floreffe", "Profondeville")
@@ -128,6 +136,16 @@ class CompositionTest(ConsultationPersonas):
         page = self.client.get(reverse("consultations:list"))
         self.assertContains(page, "jointly for Namur, Floreffe")
 
+    def test_the_other_members_are_not_told(self):
+        self.make_joint("Floreffe")
+        self.police_post.clearance_expires_on = timezone.localdate() + datetime.timedelta(days=5)
+        self.police_post.save()
+        self.client.force_login(self.police)
+        page = self.client.get(reverse("consultations:list"))
+        self.assertContains(page, "jointly for Namur, Floreffe")
+        self.assertNotContains(page, "does not sit as the law composes it")
+        self.assertNotContains(page, "clearance")
+
 
 class CompositionApiTest(test_api.ApiCase):
     def test_the_cells_list_gives_the_municipalities_and_the_gaps(self):
@@ -142,3 +160,5 @@ class CompositionApiTest(test_api.ApiCase):
                 "No mayor or representative of Floreffe sits in the cell.",
             ],
         )
+        [cell] = self.call("get", f"{test_api.API}/cells", user=self.police).json()
+        self.assertEqual(cell["composition_gaps"], [])

@@ -139,7 +139,27 @@ class AccountLinkTest(Personas):
         self.assertEqual(self.holder.user, user)
         event = AuditEvent.objects.get(action="professional.linked")
         self.assertEqual(event.target_id, str(self.holder.pk))
-        self.assertEqual(event.changes, {"user": [None, "rita@a.test"]})
+        self.assertEqual(
+            event.changes, {"user": [None, "rita@a.test"], "posts": [None, [str(self.post_a.uuid)]]}
+        )
+
+    def test_an_account_of_another_organisation_or_an_administrator_is_not_linked(self):
+        from core.testing import make_user
+
+        self.assertEqual(self.post_a.organisation, self.org_a)
+        make_user("rita@a.test", self.org_b)
+        self.holder.refresh_from_db()
+        self.assertIsNone(self.holder.user)
+        self.holder.email = "rita.admin@a.test"
+        self.holder.save()
+        from accounts.models import User
+
+        User.objects.create_superuser(
+            email="rita.admin@a.test", password="x", organisation=self.org_a
+        )
+        self.holder.refresh_from_db()
+        self.assertIsNone(self.holder.user)
+        self.assertFalse(AuditEvent.objects.filter(action="professional.linked").exists())
 
     def test_a_linked_professional_keeps_their_account(self):
         from core.testing import make_user

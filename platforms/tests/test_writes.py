@@ -134,6 +134,15 @@ class PlatformFormTest(PlatformCase):
         self.assertIn("joint_municipalities", raised.exception.message_dict)
         self.public.refresh_from_db()
         self.assertEqual(self.public.joint_municipalities, [])
+        self.public.municipality = "Namur"
+        self.public.joint_municipalities = ["Floreffe"]
+        self.public.save()
+        with self.assertRaises(ValidationError):  # the joint list needs its municipality
+            services.update_platform(
+                self.public, {"municipality": ""}, acting_user=self.coordinator
+            )
+        self.public.refresh_from_db()
+        self.assertEqual(self.public.municipality, "Namur")
 
 
 class MembershipTest(PlatformCase):
