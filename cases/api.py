@@ -33,7 +33,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import CursorPagination, paginate
 
-from accounts.stepup import OTP_HEADER, otp_valid
 from audit.services import record_person_reads
 from cases import access, search, services
 from cases.forms import (
@@ -82,7 +81,7 @@ from cases.models import (
     TeamRole,
 )
 from cases.timeline import TIMELINE_KINDS, TIMELINE_LIMIT, file_timeline
-from core.api import AUTHENTICATED, ErrorOut, display_name, require_write
+from core.api import AUTHENTICATED, ErrorOut, display_name, require_write, step_up_refused
 from core.forms import raise_form_errors
 
 router = Router(tags=["cases"])
@@ -957,16 +956,6 @@ def _managed(request, file_uuid: UUID) -> CaseFile:
     return file
 
 
-def _step_up_refused(request) -> Status | None:
-    """A 403 unless the request carries a current TOTP code of the user (step-up)."""
-    if otp_valid(request.auth, request.headers.get(OTP_HEADER)):
-        return None
-    message = _(
-        "Confirm this with a current code of your authenticator app in the %(header)s header."
-    ) % {"header": OTP_HEADER}
-    return Status(403, {"detail": message})
-
-
 def _conflict_detail() -> str:
     return _("Someone else changed this record. Reload it and try again.")
 
@@ -1034,7 +1023,7 @@ def get_case_file(request, file_uuid: UUID):
 )
 def reveal_national_number(request, file_uuid: UUID):
     file = _file(request, file_uuid)
-    refused = _step_up_refused(request)
+    refused = step_up_refused(request)
     if refused:
         return refused
     return {"national_number": services.reveal_national_number(file, actor=request.auth)}
@@ -1049,7 +1038,7 @@ def reveal_national_number(request, file_uuid: UUID):
 def export_case_file(request, file_uuid: UUID):
     file = _file(request, file_uuid)
     access.require(access.can_manage_file(request.auth, file))
-    refused = _step_up_refused(request)
+    refused = step_up_refused(request)
     if refused:
         return refused
     response = HttpResponse(
@@ -2007,7 +1996,7 @@ GRANT_RELATED = ("user", "file__person", "reviewed_by")
 def open_break_glass(request, payload: BreakGlassIn):
     require_write(request)
     access.require(access.works_cases(request.auth))
-    refused = _step_up_refused(request)
+    refused = step_up_refused(request)
     if refused:
         return refused
     form = BreakGlassForm(payload.dict())

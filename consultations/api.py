@@ -33,7 +33,6 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import CursorPagination, paginate
 
-from accounts.stepup import OTP_HEADER, otp_valid
 from audit.services import record
 from consultations import access, composition, ical, services
 from consultations.forms import (
@@ -61,7 +60,7 @@ from consultations.models import (
     MeetingStatus,
     Minutes,
 )
-from core.api import AUTHENTICATED, ErrorOut, display_name, require_write
+from core.api import AUTHENTICATED, ErrorOut, display_name, require_write, step_up_refused
 from core.forms import raise_form_errors
 from platforms.models import Platform
 
@@ -483,16 +482,6 @@ def _case(request, meeting_uuid: UUID, case_id: int) -> tuple[Meeting, AgendaCas
     case = access.get_case_for_user(request.auth, meeting, case_id, "consultation.case.read")
     case.meeting = meeting
     return meeting, case
-
-
-def _step_up_refused(request) -> Status | None:
-    """A 403 unless the request carries a current TOTP code of the user (step-up)."""
-    if otp_valid(request.auth, request.headers.get(OTP_HEADER)):
-        return None
-    message = _(
-        "Confirm this with a current code of your authenticator app in the %(header)s header."
-    ) % {"header": OTP_HEADER}
-    return Status(403, {"detail": message})
 
 
 def _blank(value: Any) -> Any:
@@ -1076,7 +1065,7 @@ def record_consultation_answers(
 )
 def download_consultation_sheet(request, sheet_uuid: UUID):
     sheet = access.get_sheet_for_user(request.auth, sheet_uuid)
-    refused = _step_up_refused(request)
+    refused = step_up_refused(request)
     if refused:
         return refused
     text = services.sheet_download(sheet, acting_user=request.auth)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Schema
+from django.utils.translation import gettext as _
+from ninja import Schema, Status
 from ninja.security import HttpBearer, SessionAuth
 
 from accounts.middleware import MFA_OK_KEY, has_second_factor
 from accounts.roles import requires_mfa
 from accounts.services import authenticate_token
+from accounts.stepup import OTP_HEADER, otp_valid
 
 
 class TokenAuth(HttpBearer):
@@ -76,3 +78,13 @@ class ErrorOut(Schema):
 def display_name(user) -> str:
     """A user as the API names them: their name, or their e-mail address."""
     return (user.full_name or user.email) if user else ""
+
+
+def step_up_refused(request) -> Status | None:
+    """A 403 unless the request carries a current TOTP code of the user (step-up)."""
+    if otp_valid(request.auth, request.headers.get(OTP_HEADER)):
+        return None
+    message = _(
+        "Confirm this with a current code of your authenticator app in the %(header)s header."
+    ) % {"header": OTP_HEADER}
+    return Status(403, {"detail": message})

@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
-from accounts.stepup import OTP_HEADER, otp_valid
 from audit.services import record_person_reads
-from core.api import AUTHENTICATED, ErrorOut, require_write
+from core.api import AUTHENTICATED, ErrorOut, require_write, step_up_refused
 from core.forms import raise_form_errors
 from retention import access, clock, services
 from retention.forms import BulkApproveForm, Decision, HoldForm, HoldScope, LiftForm, RuleForm
@@ -199,16 +198,6 @@ def _rule_data(payload: RetentionRuleIn) -> dict:
     return {"months": form.cleaned_data["months"], "action": form.cleaned_data["action"]}
 
 
-def _step_up_refused(request) -> Status | None:
-    """A 403 unless the request carries a current TOTP code of the user (step-up)."""
-    if otp_valid(request.auth, request.headers.get(OTP_HEADER)):
-        return None
-    message = _(
-        "Confirm this with a current code of your authenticator app in the %(header)s header."
-    ) % {"header": OTP_HEADER}
-    return Status(403, {"detail": message})
-
-
 def _item(request, item_uuid: UUID):
     return access.get_item_for_dpo(request.auth, item_uuid, "retention.review.viewed")
 
@@ -336,7 +325,7 @@ def decide_retention_item(request, item_uuid: UUID, payload: RetentionDecisionIn
             actor=request.auth,
         )
     else:
-        refused = _step_up_refused(request)
+        refused = step_up_refused(request)
         if refused:
             return refused
         approved, _skipped = services.approve([item], actor=request.auth)
@@ -358,7 +347,7 @@ def decide_retention_item(request, item_uuid: UUID, payload: RetentionDecisionIn
 def approve_retention_items(request, payload: RetentionBulkApproveIn):
     require_write(request)
     access.require_dpo(request.auth)
-    refused = _step_up_refused(request)
+    refused = step_up_refused(request)
     if refused:
         return refused
     form = BulkApproveForm(
