@@ -649,7 +649,7 @@ def _discussion(case: AgendaCase) -> dict[str, Any]:
 def list_consultation_cells(request):
     user = request.auth
     cells = list(access.cells_for_user(user).order_by("key"))
-    gaps = composition.gaps_by_cell(c for c in cells if access.can_prepare(user, c.pk))
+    gaps = composition.gaps_told_to(user, cells)
     return [
         {
             "key": cell.key,

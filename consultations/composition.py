@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consultations import access
 from consultations.access import CLEARED, MANDATORY_ROLES
 from network.models import LegalRole, Post, Professional
 from platforms.models import Membership, Platform
@@ -110,6 +111,11 @@ def gaps_by_cell(cells: Iterable[Platform]) -> dict[int, list[str]]:
     for seat in rows:
         seats[seat.platform_id].append(seat)
     return {cell.pk: _gaps(cell, seats[cell.pk], today) for cell in cells}
+
+
+def gaps_told_to(user, cells: Iterable[Platform]) -> dict[int, list[str]]:
+    """The gaps of the cells whose meetings `user` prepares; the other cells have none here."""
+    return gaps_by_cell(cell for cell in cells if access.can_prepare(user, cell.pk))
 
 
 def gaps(cell: Platform) -> list[str]:

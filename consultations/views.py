@@ -58,7 +58,7 @@ def _case_url(case: AgendaCase):
 def meeting_list(request):
     """The user's cells and the meetings they see (no person appears here)."""
     cells = list(access.cells_for_user(request.user))
-    gaps = composition.gaps_by_cell(c for c in cells if access.can_prepare(request.user, c.pk))
+    gaps = composition.gaps_told_to(request.user, cells)
     meetings = list(
         access.visible_meetings(request.user).select_related("cell").order_by("-starts_at")[:100]
     )

@@ -34,6 +34,23 @@ from retention.models import Residue, ResidueKind, age_band
 DAY = datetime.date(2026, 3, 2)
 
 
+def held_meeting(officer, org, key: str, start: datetime.datetime, **cell) -> Meeting:
+    """A meeting held by a new cell (LIVC-R) coordinated by `org`."""
+    livc = Platform.objects.create(
+        key=key, name={"en": key}, kind="livc_r", coordinator=org, **cell
+    )
+    return Meeting.objects.create(
+        cell=livc,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+        location="here",
+        chair=officer,
+        secretary=officer,
+        created_by=officer,
+        status="held",
+    )
+
+
 class CountingTest(FigurePersonas):
     def test_the_age_band_is_computed_in_the_database_as_in_python(self):
         born_on = [
@@ -103,24 +120,9 @@ class CountingTest(FigurePersonas):
             status="refused",
             sent_at=datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC),
         )
-        cell = Platform.objects.create(
-            key="livc-namur",
-            name={"en": "LIVC Namur"},
-            kind="livc_r",
-            municipality="Namur",
-            coordinator=self.org_a,
-        )
         start = datetime.datetime(2026, 4, 2, 9, tzinfo=datetime.UTC)
-        held = Meeting.objects.create(
-            cell=cell,
-            starts_at=start,
-            ends_at=start + datetime.timedelta(hours=2),
-            location="here",
-            chair=self.officer,
-            secretary=self.officer,
-            created_by=self.officer,
-            status="held",
-        )
+        held = held_meeting(self.officer, self.org_a, "livc-namur", start, municipality="Namur")
+        cell = held.cell
         case = AgendaCase.objects.create(
             meeting=held,
             person=files[0].person,
@@ -158,25 +160,16 @@ class CountingTest(FigurePersonas):
         other = files[1].person
         other.municipality = "Profondeville"
         other.save()
-        cell = Platform.objects.create(
-            key="livc-joint",
-            name={"en": "Joint LIVC"},
-            kind="livc_r",
+        start = datetime.datetime(2026, 4, 2, 9, tzinfo=datetime.UTC)
+        held = held_meeting(
+            self.officer,
+            self.org_a,
+            "livc-joint",
+            start,
             municipality="Namur",
             joint_municipalities=["Profondeville"],
-            coordinator=self.org_a,
         )
-        start = datetime.datetime(2026, 4, 2, 9, tzinfo=datetime.UTC)
-        held = Meeting.objects.create(
-            cell=cell,
-            starts_at=start,
-            ends_at=start + datetime.timedelta(hours=2),
-            location="here",
-            chair=self.officer,
-            secretary=self.officer,
-            created_by=self.officer,
-            status="held",
-        )
+        cell = held.cell
         for position, file in enumerate(files, start=1):
             case = AgendaCase.objects.create(
                 meeting=held,
@@ -206,24 +199,8 @@ class CountingTest(FigurePersonas):
         )
 
     def test_meetings_are_about_no_one_and_are_not_hidden(self):
-        cell = Platform.objects.create(
-            key="livc-liege",
-            name={"en": "LIVC"},
-            kind="livc_r",
-            municipality="Liège",
-            coordinator=self.org_a,
-        )
         start = datetime.datetime(2026, 1, 5, 9, tzinfo=datetime.UTC)
-        Meeting.objects.create(
-            cell=cell,
-            starts_at=start,
-            ends_at=start + datetime.timedelta(hours=1),
-            location="x",
-            chair=self.officer,
-            secretary=self.officer,
-            created_by=self.officer,
-            status="held",
-        )
+        held_meeting(self.officer, self.org_a, "livc-liege", start, municipality="Liège")
         table = build_table(Query(figure="meetings", breakdown="status"))
         self.assertEqual(table.rows[-1].cells[-1].value, 1)
         self.assertFalse(table.rows[-1].cells[-1].hidden)
