@@ -864,9 +864,11 @@ def write_results(
         f"- Django {django.get_version()}, gunicorn {GUNICORN_WORKERS} workers × "
         f"{GUNICORN_THREADS} threads (gthread), DEBUG=0, psycopg pool; client and server on "
         "the same machine",
-        "- Render cache of the plan pages and public API (plans/cache.py): "
+        "- Render caches of the plan pages and public API (plans/cache.py) and of the "
+        "directory's anonymous searches (network/cache.py): "
         + (
-            "**off** (PLANS_CACHE_SECONDS=0): every request computes its page"
+            "**off** (PLANS_CACHE_SECONDS=0, DIRECTORY_CACHE_SECONDS=0): every request "
+            "computes its page"
             if args.no_cache
             else "on, as in production; the warm-up fills it, so requests are cache hits "
             "(see RESULTS-uncached.md for misses)"
@@ -954,7 +956,8 @@ def main() -> None:
     parser.add_argument(
         "--no-cache",
         action="store_true",
-        help="turn the plans render cache off (PLANS_CACHE_SECONDS=0) and write "
+        help="turn the render caches off (PLANS_CACHE_SECONDS=0, DIRECTORY_CACHE_SECONDS=0) "
+        "and write "
         "RESULTS-uncached.md: what every cache miss costs",
     )
     args = parser.parse_args()
@@ -975,6 +978,7 @@ def main() -> None:
         env = app_environment(url, str(Path(tmp) / "static"))
         if args.no_cache:
             env["PLANS_CACHE_SECONDS"] = "0"
+            env["DIRECTORY_CACHE_SECONDS"] = "0"
         collect_static(env)
         setup_django(env)
         credentials = sign_in(max(args.concurrency))

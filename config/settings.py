@@ -90,7 +90,7 @@ MIDDLEWARE = [
     "accounts.middleware.SessionLifetimeMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "accounts.middleware.SessionActivityMiddleware",
     "accounts.middleware.RequireMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -160,6 +160,9 @@ if TESTING:
 # Off in tests by default (a TestCase never commits, so it never invalidates); the cache's
 # own tests and the browser journeys turn it on.
 PLANS_CACHE_SECONDS = int(os.environ.get("PLANS_CACHE_SECONDS", "0" if TESTING else "600"))
+# The directory's search results as anonymous visitors see them (network/cache.py), the same
+# way; short, because "not verified for a long time" follows the calendar.
+DIRECTORY_CACHE_SECONDS = int(os.environ.get("DIRECTORY_CACHE_SECONDS", "0" if TESTING else "300"))
 # Freshness of the directory: an entry is stale after this many days without a check, and its
 # organisation's editors are reminded at most once per NETWORK_REMIND_EVERY_DAYS.
 NETWORK_VERIFY_AFTER_DAYS = int(os.environ.get("NETWORK_VERIFY_AFTER_DAYS", "365"))
@@ -217,11 +220,14 @@ MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG or TESTING  # http://localhost in development
 MFA_TOTP_ISSUER = "Synergie"
 MFA_TOTP_TOLERANCE = 1  # accept the previous and next 30-second code (clock drift)
-USERSESSIONS_TRACK_ACTIVITY = True
+# accounts.middleware.SessionActivityMiddleware records activity once a minute instead.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))  # idle timeout
-SESSION_SAVE_EVERY_REQUEST = True
+# Not on every request: SessionActivityMiddleware renews the expiry at most this often.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_ACTIVITY_SECONDS = int(os.environ.get("SESSION_ACTIVITY_SECONDS", "60"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_SECONDS = int(os.environ.get("SESSION_ABSOLUTE_SECONDS", str(10 * 3600)))
 SESSION_COOKIE_HTTPONLY = True

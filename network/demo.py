@@ -11,6 +11,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from audit.services import diff
+from network import cache as directory_cache
 from network import services
 from network.models import CoverageRule, Organisation, Post, PostKind, Protocol, Service
 from plans.models import PlanItem
@@ -74,6 +75,7 @@ def load_directory() -> None:
     Organisation.objects.filter(key="cpas-namur").update(
         verified_at=timezone.now() - datetime.timedelta(days=400)
     )
+    directory_cache.invalidate()  # queryset updates send no signal
 
 
 def load_posts() -> None:

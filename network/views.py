@@ -13,13 +13,16 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from network import access, hsds, imports, search, services
+from network import cache as directory_cache
 from network.forms import (
     AppointForm,
     AreaTextsForm,
@@ -88,12 +91,25 @@ def directory(request):
     form = DirectoryFilterForm(request.GET or None)
     form.is_valid()
     kind = form.value("kind") or "services"
-    results = search.directory(request.user, form, kind)
-    page = CappedPaginator(results, PAGE_SIZE).get_page(form.value("page") or 1)
-    context = {"form": form, "kind": kind, "page": page, "query": request.GET}
+
+    def render_results() -> str:
+        results = search.directory(request.user, form, kind)
+        page = CappedPaginator(results, PAGE_SIZE).get_page(form.value("page") or 1)
+        context = {"form": form, "kind": kind, "page": page, "query": request.GET}
+        return render_to_string("network/_results.html", context, request)
+
+    if request.user.is_authenticated:  # they may see more than the public: never cached
+        results_html = render_results()
+    else:  # the same for every anonymous visitor asking the same query
+        query = tuple(sorted(request.GET.lists()))
+        results_html = directory_cache.cached("results", query, render_results)
     if request.headers.get("HX-Request"):
-        return render(request, "network/_results.html", context)
-    context["can_import"] = access.can_coordinate_network(request.user)
+        return HttpResponse(results_html)
+    context = {
+        "form": form,
+        "results_html": mark_safe(results_html),  # noqa: S308  (rendered by our template)
+        "can_import": access.can_coordinate_network(request.user),
+    }
     return render(request, "network/directory.html", context)
 
 

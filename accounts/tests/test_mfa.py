@@ -1,13 +1,19 @@
+import datetime
 import time
 
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.middleware import LOGIN_AT_KEY
 from accounts.roles import Role
 from audit.models import AuditEvent
 from core.testing import PASSWORD, TOTP_SECRET, Personas, make_user
+
+ONE_MINUTE = datetime.timedelta(minutes=1)
 
 
 def current_code() -> str:
@@ -87,8 +93,61 @@ class SessionTest(Personas):
     def test_it_uses_an_idle_timeout(self):
         from django.conf import settings
 
-        self.assertTrue(settings.SESSION_SAVE_EVERY_REQUEST)
         self.assertLessEqual(settings.SESSION_COOKIE_AGE, 3600)
+        self.assertLess(settings.SESSION_ACTIVITY_SECONDS, settings.SESSION_COOKIE_AGE / 10)
+
+    def _session_rows(self):
+        from allauth.usersessions.models import UserSession
+        from django.contrib.sessions.models import Session
+
+        key = self.client.session.session_key
+        return Session.objects.get(session_key=key), UserSession.objects.get(session_key=key)
+
+    def test_it_renews_the_session_once_a_minute_not_on_every_request(self):
+        from unittest import mock
+
+        from django.conf import settings
+        from django.contrib.sessions.models import Session
+
+        self.login(self.reader)
+        self.client.get(reverse("accounts:profile"))
+        session, user_session = self._session_rows()
+        Session.objects.filter(pk=session.pk).update(expire_date=session.expire_date - ONE_MINUTE)
+        type(user_session).objects.filter(pk=user_session.pk).update(
+            last_seen_at=user_session.last_seen_at - ONE_MINUTE
+        )
+        with CaptureQueriesContext(connection) as queries:
+            self.client.get(reverse("accounts:profile"))  # within the minute: nothing written
+        writes = [q["sql"] for q in queries if q["sql"].startswith(("UPDATE", "INSERT"))]
+        self.assertEqual(writes, [])
+        still, still_seen = self._session_rows()
+        self.assertEqual(still.expire_date, session.expire_date - ONE_MINUTE)
+        self.assertEqual(still_seen.last_seen_at, user_session.last_seen_at - ONE_MINUTE)
+
+        later = time.time() + settings.SESSION_ACTIVITY_SECONDS + 1
+        with mock.patch("accounts.middleware.time.time", return_value=later):
+            self.client.get(reverse("accounts:profile"))
+        renewed, renewed_seen = self._session_rows()
+        self.assertGreater(renewed.expire_date, session.expire_date - ONE_MINUTE)
+        self.assertGreater(renewed_seen.last_seen_at, user_session.last_seen_at - ONE_MINUTE)
+
+    def test_a_new_browser_on_the_session_is_recorded_at_once(self):
+        self.login(self.reader)
+        self.client.get(reverse("accounts:profile"), HTTP_USER_AGENT="First browser")
+        self.client.get(reverse("accounts:profile"), HTTP_USER_AGENT="Second browser")
+        _session, user_session = self._session_rows()
+        self.assertEqual(user_session.user_agent, "Second browser")
+
+    def test_an_idle_session_ends(self):
+        from django.contrib.sessions.models import Session
+
+        self.login(self.reader)
+        self.client.get(reverse("accounts:profile"))
+        key = self.client.session.session_key
+        Session.objects.filter(session_key=key).update(expire_date=timezone.now())
+        response = self.client.get(reverse("accounts:profile"))
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(response["Location"].startswith(reverse("account_login")))
 
 
 class PasswordResetTest(Personas):

@@ -148,10 +148,10 @@ class BrokenCacheTest(Personas):
         from unittest import mock
 
         with (
-            mock.patch("plans.cache.cache.get", side_effect=ConnectionError),
-            mock.patch("plans.cache.cache.set", side_effect=ConnectionError),
-            mock.patch("plans.cache.cache.incr", side_effect=ConnectionError),
-            self.assertLogs("plans.cache", level="ERROR"),
+            mock.patch("core.render_cache.cache.get", side_effect=ConnectionError),
+            mock.patch("core.render_cache.cache.set", side_effect=ConnectionError),
+            mock.patch("core.render_cache.cache.incr", side_effect=ConnectionError),
+            self.assertLogs("core.render_cache", level="ERROR"),
         ):
             self.assertContains(self.client.get("/plans/plan-a/"), "Item 1.1")
             self.assertEqual(self.client.get("/api/v1/measures").status_code, 200)

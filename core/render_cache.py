@@ -1,0 +1,159 @@
+"""Render caches for what every visitor sees alike (public plan pages, the public directory).
+
+A cache has a *generation* number that any committed change to its content increases, so a
+cached value is never served after the change that made it stale; entries also expire after
+a number of seconds read from a setting (0 turns the cache off). Nothing that depends on the
+user (rights, drafts, CSRF tokens, CSP nonces) is ever put in one: views check access first
+and render the user's parts around the cached ones.
+
+Saves and deletes of the watched models raise the generation through signals (`watch`);
+services that write in bulk (bulk_create, queryset.update) call `invalidate()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Model
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class RenderCache:
+    def __init__(self, name: str, setting: str, default_seconds: int) -> None:
+        self.name = name
+        self.setting = setting
+        self.default_seconds = default_seconds
+        self.generation_key = f"{name}:generation"
+        # one bump per transaction, however many rows: the callback is this bound method
+        self._bump_callback = self._bump
+
+    def timeout(self) -> int:
+        return int(getattr(settings, self.setting, self.default_seconds))
+
+    def generation(self) -> int:
+        value = cache.get(self.generation_key)
+        if value is None:
+            # Missing (first use, or evicted): start above any number used before, so that
+            # entries stored under an older generation can never match again.
+            cache.add(self.generation_key, time.time_ns(), None)
+            value = cache.get(self.generation_key)
+        return int(value)
+
+    def _bump(self) -> None:
+        try:
+            try:
+                cache.incr(self.generation_key)
+            except ValueError:  # missing: see generation()
+                cache.set(self.generation_key, time.time_ns(), None)
+        except Exception:
+            # A write must not fail because the cache is down; what was cached expires
+            # after the timeout at the latest.
+            logger.exception("could not invalidate the %s render cache", self.name)
+
+    def invalidate(self) -> None:
+        """Make every cached render stale once the current transaction commits (at once
+        outside a transaction). Bumping only after the commit keeps the cache row out of
+        the writer's transaction (no lock held, no deadlock with the database cache) and
+        means a page rendered from uncommitted rows is never stored under the live
+        generation."""
+        if not connection.in_atomic_block:
+            self._bump()
+        elif not any(entry[1] == self._bump_callback for entry in connection.run_on_commit):
+            transaction.on_commit(self._bump_callback)
+
+    def key(self, name: str, *parts: Any) -> str:
+        digest = hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
+        return f"{self.name}:{name}:{self.generation()}:{translation.get_language()}:{digest}"
+
+    def cached(self, name: str, parts: tuple, compute: Callable[[], T]) -> T:
+        """The value computed by `compute`, from the cache when the content has not changed
+        since it was stored. `parts` identify the value (plan, filters...)."""
+        seconds = self.timeout()
+        if seconds <= 0:
+            return compute()
+        entry = self._key_or_none(name, *parts)
+        value = self._read(entry)
+        if value is None:
+            value = compute()
+            self._write(entry, value, seconds)
+        return value
+
+    def watch(self, models: Iterable[type[Model]], ignore_fields: frozenset[str]) -> None:
+        """Invalidate on every save or delete of these models, except saves that change
+        only `ignore_fields` (fields no cached page shows)."""
+
+        def changed(sender, update_fields=None, **kwargs) -> None:
+            if update_fields and set(update_fields) <= ignore_fields:
+                return
+            self.invalidate()
+
+        for model in models:
+            label = model._meta.label_lower
+            post_save.connect(
+                changed, sender=model, weak=False, dispatch_uid=f"{self.name}-cache-{label}"
+            )
+            post_delete.connect(
+                changed, sender=model, weak=False, dispatch_uid=f"{self.name}-cache-del-{label}"
+            )
+
+    def public_response(self, view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        """Cache an API view's successful answers to anonymous callers (no token, no
+        session), which are the same for everyone."""
+
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            anonymous = "authorization" not in request.headers and not request.user.is_authenticated
+            seconds = self.timeout()
+            if seconds <= 0 or request.method != "GET" or not anonymous:
+                return view(request, *args, **kwargs)
+            # The answer's next/previous links are absolute: the host is part of the key.
+            entry = self._key_or_none("api", request.build_absolute_uri())
+            hit = self._read(entry)
+            if hit is not None:
+                content_type, body = hit
+                return HttpResponse(body, content_type=content_type)
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.streaming:
+                self._write(entry, (response["Content-Type"], response.content), seconds)
+            return response
+
+        return wrapper
+
+    # A broken cache only makes pages slower: reads miss and writes are skipped.
+
+    def _key_or_none(self, name: str, *parts: Any) -> str | None:
+        try:
+            return self.key(name, *parts)
+        except Exception:
+            logger.exception("the %s render cache cannot be read", self.name)
+            return None
+
+    def _read(self, entry: str | None) -> Any:
+        if entry is None:
+            return None
+        try:
+            return cache.get(entry)
+        except Exception:
+            logger.exception("the %s render cache cannot be read", self.name)
+            return None
+
+    def _write(self, entry: str | None, value: Any, seconds: int) -> None:
+        if entry is None:
+            return
+        try:
+            cache.set(entry, value, seconds)
+        except Exception:
+            logger.exception("the %s render cache cannot be written", self.name)

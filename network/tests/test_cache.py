@@ -1,0 +1,88 @@
+"""The directory's render cache (network/cache.py): anonymous searches are served again
+without queries, never stale after a change, never shared with signed-in users or across
+languages."""
+
+from django.db import connection
+from django.test import TransactionTestCase, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from core.testing import Personas
+from network import cache as directory_cache
+from network import services
+from network.models import CoverageRule
+
+SERVICES = "/directory/?kind=services&q=listening"
+PEOPLE = "/directory/?kind=people"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@override_settings(DIRECTORY_CACHE_SECONDS=300)
+class DirectoryCacheTest(TransactionTestCase):
+    """Real commits (a TestCase never commits, so its writes would never invalidate)."""
+
+    login = Personas.login
+
+    def setUp(self):
+        Personas.setUpTestData.__func__(type(self))  # the personas, committed
+
+    def get(self, path: str, **headers) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as captured:
+            response = self.client.get(path, **headers)
+        self.assertEqual(response.status_code, 200)
+        return len(captured), response.content.decode()
+
+    def test_a_second_anonymous_search_runs_no_query(self):
+        first_count, first = self.get(SERVICES, **HTMX)
+        second_count, second = self.get(SERVICES, **HTMX)
+        self.assertIn("Listening line", first)
+        self.assertGreater(first_count, 0)
+        self.assertEqual((second_count, second), (0, first))
+
+    def test_the_full_page_embeds_the_same_results(self):
+        _count, partial = self.get(SERVICES, **HTMX)
+        page_count, page = self.get(SERVICES)
+        self.assertIn(f'<div id="results" aria-live="polite">{partial}</div>', page)
+        self.assertEqual(page_count, 0)  # anonymous: no session, results from the cache
+
+    def test_a_renamed_service_shows_at_once(self):
+        self.get(SERVICES, **HTMX)
+        data = {"name": {"en": "Listening phone"}}
+        services.update_service(self.service_a, data, [], acting_user=self.editor_a)
+        _count, after = self.get(SERVICES, **HTMX)
+        self.assertIn("Listening phone", after)
+        self.assertNotIn("Listening line", after)
+
+    def test_a_new_holder_shows_at_once(self):
+        self.assertIn("Rita Referent", self.get(PEOPLE, **HTMX)[1])
+        services.vacate(self.post_a, timezone.localdate(), acting_user=self.editor_a)
+        after = self.get(PEOPLE, **HTMX)[1]
+        self.assertNotIn("Rita Referent", after)
+        self.assertIn("Vacant post", after)
+
+    def test_a_signed_in_professional_never_gets_the_public_results(self):
+        url = "/directory/?kind=services"
+        public = self.get(url, **HTMX)[1]
+        self.assertNotIn("Counselling address", public)
+        self.login(self.contact_b)
+        count, signed_in = self.get(url, **HTMX)
+        self.assertIn("Counselling address", signed_in)  # their own, not listed publicly
+        self.assertGreater(count, 0)
+        self.client.logout()
+        self.assertNotIn("Counselling address", self.get(url, **HTMX)[1])
+
+    def test_each_language_and_query_has_its_own_entry(self):
+        english = self.get(SERVICES, HTTP_ACCEPT_LANGUAGE="en", **HTMX)[1]
+        dutch = self.get(SERVICES, HTTP_ACCEPT_LANGUAGE="nl", **HTMX)[1]
+        self.assertIn("1 service found.", english)
+        self.assertIn("1 dienst gevonden.", dutch)
+        self.assertIn("Nothing matches", self.get(SERVICES + "x", **HTMX)[1])
+
+    def test_coverage_rules_leave_the_cache_alone(self):
+        before = directory_cache.generation()
+        rule = CoverageRule.objects.get()
+        rule.evaluated_at = timezone.now()
+        rule.save()
+        self.assertEqual(directory_cache.generation(), before)
+        services.verify_organisation(self.org_a, acting_user=self.editor_a)
+        self.assertEqual(directory_cache.generation(), before + 1)
