@@ -55,6 +55,7 @@ from cases.models import (
     TeamMember,
     TeamRole,
 )
+from core.queries import unique_or_none
 
 
 def holders_of(capability: str, organisation_ids):
@@ -119,12 +120,11 @@ def get_file_for_user(user, file_uuid, action: str, **lookup) -> CaseFile:
 
 def _load_file(user, file_uuid, **lookup) -> CaseFile:
     role = TeamMember.objects.filter(file=OuterRef("pk"), user=user.pk).values("role")[:1]
-    file = (
+    file = unique_or_none(
         visible_files(user)
         .select_related("person", "organisation", "manager")
         .annotate(my_role=Subquery(role))
         .filter(uuid=file_uuid, **lookup)
-        .first()
     )
     if file is None:
         record(

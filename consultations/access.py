@@ -40,6 +40,7 @@ from consultations.models import (
     Minutes,
     Seat,
 )
+from core.queries import unique_or_none
 from network.models import Clearance, LegalRole, Organisation
 from platforms.models import Membership, Platform, PlatformKind
 
@@ -115,11 +116,10 @@ def visible_meetings(user) -> QuerySet[Meeting]:
 
 
 def get_meeting_for_user(user, meeting_uuid) -> Meeting:
-    meeting = (
+    meeting = unique_or_none(
         visible_meetings(user)
         .select_related("cell", "chair", "secretary")
         .filter(uuid=meeting_uuid)
-        .first()
     )
     if meeting is None:
         raise Http404

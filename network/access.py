@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from core.queries import unique_or_none
 from network.models import (
     CoverageGap,
     CoverageRule,
@@ -42,8 +43,8 @@ def visible_services(user):
 
 
 def get_organisation_for_user(user, key: str) -> Organisation:
-    org = (
-        visible_organisations(user).select_related("parent", "verified_by").filter(key=key).first()
+    org = unique_or_none(
+        visible_organisations(user).select_related("parent", "verified_by").filter(key=key)
     )
     if org is None:
         raise Http404
@@ -51,11 +52,10 @@ def get_organisation_for_user(user, key: str) -> Organisation:
 
 
 def get_service_for_user(user, service_uuid) -> Service:
-    service = (
+    service = unique_or_none(
         visible_services(user)
         .select_related("organisation", "verified_by")
         .filter(uuid=service_uuid)
-        .first()
     )
     if service is None:
         raise Http404
@@ -103,11 +103,10 @@ def visible_posts(user):
 
 
 def get_post_for_user(user, post_uuid) -> Post:
-    post = (
+    post = unique_or_none(
         visible_posts(user)
         .select_related("organisation", "kind", "holder", "verified_by")
         .filter(uuid=post_uuid)
-        .first()
     )
     if post is None:
         raise Http404

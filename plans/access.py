@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
+from core.queries import unique_or_none
 from plans.models import (
     ItemKind,
     Plan,
@@ -36,7 +37,7 @@ def visible_plans(user):
 
 def get_plan_for_user(user, slug: str) -> Plan:
     """The plan, or 404 when it does not exist or is out of the user's scope."""
-    plan = visible_plans(user).select_related("owner").filter(slug=slug).first()
+    plan = unique_or_none(visible_plans(user).select_related("owner").filter(slug=slug))
     if plan is None:
         raise Http404
     return plan
@@ -57,10 +58,8 @@ def can_coordinate_plan(user, plan: Plan) -> bool:
 
 
 def get_measure_for_user(user, plan: Plan, code: str) -> PlanItem:
-    item = (
-        plan.items.filter(code=code)
-        .select_related("parent__parent", "reporting_organisation")
-        .first()
+    item = unique_or_none(
+        plan.items.filter(code=code).select_related("parent__parent", "reporting_organisation")
     )
     if item is None:
         raise Http404
