@@ -43,6 +43,7 @@ from run import (
     Credentials,
     Latencies,
     Page,
+    app_connection_options,
     app_environment,
     captures,
     check_pages,
@@ -476,7 +477,7 @@ def plans(cases: list[Case]) -> list[str]:
 def write_results(results, args, url, facts, found, floors, cases, audit, scale, start) -> None:
     import django
 
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url, **app_connection_options()) as conn:
         pg = {
             name: conn.execute(f"SHOW {name}").fetchone()[0]
             for name in ("server_version", "shared_buffers", "work_mem", "random_page_cost")

@@ -59,6 +59,7 @@ from run import (
     Case,
     Credentials,
     Page,
+    app_connection_options,
     app_environment,
     check_pages,
     code_version,
@@ -935,7 +936,7 @@ def write_results(ctx: dict) -> None:
     import django
 
     url, cell = ctx["url"], ctx["cell"]
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url, **app_connection_options()) as conn:
         pg = {
             name: conn.execute(f"SHOW {name}").fetchone()[0]
             for name in ("server_version", "shared_buffers", "work_mem", "random_page_cost")

@@ -604,6 +604,15 @@ def captures(page: Page, credentials: Credentials, clients: int) -> list:
     return [first, *others]
 
 
+def app_connection_options() -> dict[str, str]:
+    """The session settings the app's connections carry (config/settings.py sets the
+    planner's random_page_cost), so that the replays plan their statements as the app does."""
+    from django.conf import settings
+
+    options = settings.DATABASES["default"].get("OPTIONS", {}).get("options")
+    return {"options": options} if options else {}
+
+
 def replay(
     url: str,
     statements: list[tuple[str, object]],
@@ -621,10 +630,14 @@ def replay(
     start = threading.Barrier(clients, timeout=BARRIER_SECONDS)
     numbers = iter(range(clients))
 
+    options = app_connection_options()
+
     def client() -> None:
         with lock:
             mine = adapt(statements, next(numbers))
-        with psycopg.connect(url, cursor_factory=psycopg.ClientCursor, autocommit=True) as conn:
+        with psycopg.connect(
+            url, cursor_factory=psycopg.ClientCursor, autocommit=True, **options
+        ) as conn:
             cur = conn.cursor()
             run_once(cur, mine)  # warm the connection's caches
             start.wait()

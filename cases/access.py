@@ -24,6 +24,8 @@ Getting one record for a user also writes its audit row: there is no unaudited r
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     BooleanField,
@@ -120,7 +122,7 @@ def get_file_for_user(user, file_uuid, action: str, **lookup) -> CaseFile:
 
 def _load_file(user, file_uuid, **lookup) -> CaseFile:
     role = TeamMember.objects.filter(file=OuterRef("pk"), user=user.pk).values("role")[:1]
-    file = unique_or_none(
+    file: Any = unique_or_none(  # a CaseFile annotated with my_role, or None
         visible_files(user)
         .select_related("person", "organisation", "manager")
         .annotate(my_role=Subquery(role))

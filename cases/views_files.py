@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -41,10 +42,12 @@ from cases.forms import (
 )
 from cases.models import (
     Attachment,
+    CaseFile,
     Condition,
     Context,
     EntryKind,
     Evaluation,
+    FileStatus,
     GuidancePlan,
     JournalEntry,
     Phase,
@@ -149,11 +152,26 @@ def file_list(request):
     )
     context = {
         "form": form,
-        "files": page,
+        "rows": _list_rows(page),
         "next_after": page[-1].pk if more else None,
         "is_first_page": not form.value("after"),
     }
     return render(request, "cases/file_list.html", context)
+
+
+def _list_rows(files: list[CaseFile]) -> list[dict]:
+    """The list's cells, with the labels of statuses and phases looked up once per page
+    (a template's get_..._display builds the choices anew for every row)."""
+    statuses, phases = dict(FileStatus.choices), dict(Phase.choices)
+    return [
+        {
+            "file": file,
+            "url": reverse("cases:file", args=[file.uuid]),
+            "status": statuses.get(file.status, file.status),
+            "phase": phases.get(file.phase, file.phase),
+        }
+        for file in files
+    ]
 
 
 # --- a file's page and its timeline -------------------------------------------------------

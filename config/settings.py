@@ -129,6 +129,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
         "timeout": 10,
     }
+    # The planner's cost of a random read against a sequential one: PostgreSQL's default (4)
+    # is for spinning disks; on SSD or with the data in memory 1.1 lets it walk an index in
+    # order and stop (a user's case list stays flat with their number of files:
+    # bench/CASES.md, finding 4). Settings given in libpq's PGOPTIONS win.
+    if "PGOPTIONS" not in os.environ:
+        cost = float(os.environ.get("DB_RANDOM_PAGE_COST", "1.1"))
+        DATABASES["default"]["OPTIONS"].setdefault("options", f"-c random_page_cost={cost}")
     if TESTING:
         # Test runs create and destroy databases: keep them on plain connections.
         DATABASES["default"]["OPTIONS"].pop("pool")
@@ -185,7 +192,7 @@ TASKS = {
 # --- Accounts, sessions, MFA ---
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.PermissionsInOneQueryBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -388,7 +388,7 @@ class ListTest(FileViewCase):
     def listed(self, **query):
         response = self.client.get(reverse("cases:files"), query)
         self.assertEqual(response.status_code, 200)
-        return {file.pk for file in response.context["files"]}
+        return {row["file"].pk for row in response.context["rows"]}
 
     def test_it_lists_the_users_files_only(self):
         self.login(self.partner)
@@ -442,12 +442,12 @@ class ListTest(FileViewCase):
             make_file(make_person(f"Person {i}", None), self.org_a, self.partner)
         self.login(self.partner)
         response = self.client.get(reverse("cases:files"))
-        first = [f.pk for f in response.context["files"]]
+        first = [row["file"].pk for row in response.context["rows"]]
         self.assertEqual(len(first), 50)
         self.assertEqual(first, sorted(first, reverse=True))
         self.assertContains(response, f"after={first[-1]}")
         response = self.client.get(reverse("cases:files"), {"after": first[-1]})
-        second = [f.pk for f in response.context["files"]]
+        second = [row["file"].pk for row in response.context["rows"]]
         self.assertEqual(len(second), 6)
         self.assertFalse(set(first) & set(second))
         self.assertNotContains(response, 'rel="next"')
@@ -458,7 +458,7 @@ class ListTest(FileViewCase):
             make_file(make_person(f"Few {i}", None), self.org_a, self.partner)
         self.client.get(reverse("cases:files"))  # the session settles on the first request
         with CaptureQueriesContext(connection) as few:
-            self.assertEqual(len(self.client.get(reverse("cases:files")).context["files"]), 3)
+            self.assertEqual(len(self.client.get(reverse("cases:files")).context["rows"]), 3)
         for i in range(9):
             person = make_person(f"Many {i}", datetime.date(2010, 1, 1))
             file = make_file(person, self.org_a, self.officer, self.partner)
@@ -470,7 +470,7 @@ class ListTest(FileViewCase):
                 due_on=days(-3),
             )
         with self.assertNumQueries(len(few)):
-            self.assertEqual(len(self.client.get(reverse("cases:files")).context["files"]), 12)
+            self.assertEqual(len(self.client.get(reverse("cases:files")).context["rows"]), 12)
 
 
 class JournalTest(FileViewCase):

@@ -46,3 +46,16 @@ def test_it_refuses_to_start_without_debug_on_the_default_secret():
 def test_it_passes_the_deployment_checks_with_production_settings():
     result = run(["check", "--deploy", "--fail-level", "WARNING"], PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _database_options(env) -> str:
+    code = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    result = run(["shell", "-c", code], {**PRODUCTION, **env})
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_postgresql_connections_plan_for_data_in_memory():
+    assert "'options': '-c random_page_cost=1.1'" in _database_options({})
+    assert "random_page_cost=2.0" in _database_options({"DB_RANDOM_PAGE_COST": "2"})
+    assert "random_page_cost" not in _database_options({"PGOPTIONS": "-c work_mem=8MB"})
