@@ -134,11 +134,11 @@ class AuditPageTest(Personas):
         self.login(self.dpo)
         url = reverse("audit:search")
         self.client.get(url)
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(7):
             self.client.get(url)
         for _n in range(30):
             record("plan.exported", actor=self.reader, target=self.plan)
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(7):
             self.client.get(url)
 
 

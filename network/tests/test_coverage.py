@@ -163,12 +163,12 @@ class GapReportTest(Personas):
         self.client.get(self.url)
         # session and user (7), roles and permissions (3), count, page, vacant posts, rules,
         # rule choices of the filter, session save (3)
-        with self.assertNumQueries(9):
+        with self.assertNumQueries(10):
             self.client.get(self.url)
         for n in range(30):
             make_org(f"extra-{n}", f"Extra {n}")
         coverage.evaluate(self.rule)
-        with self.assertNumQueries(9):
+        with self.assertNumQueries(10):
             self.client.get(self.url)
 
 

@@ -67,7 +67,7 @@ class ProtocolPageTest(ProtocolCase):
         self.page()
         # session and user (7), roles and permissions (3), protocol, signatories, their
         # commitments, review years, reviews of the year, session save (3)
-        with self.assertNumQueries(9):
+        with self.assertNumQueries(10):
             self.page()
         for n in range(5):
             org = services.upsert_organisation(key=f"extra-{n}", name={"en": f"Extra {n}"})
@@ -76,7 +76,7 @@ class ProtocolPageTest(ProtocolCase):
             )
             Commitment.objects.create(signatory=sig, area="expertise", text="x")
             Review.objects.create(signatory=sig, year=timezone.localdate().year, area="expertise")
-        with self.assertNumQueries(9):
+        with self.assertNumQueries(10):
             self.page()
 
 

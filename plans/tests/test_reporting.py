@@ -302,7 +302,7 @@ class RoundListQueriesTest(Personas):
         url = reverse("plans:round", args=["plan-a", rnd.pk])
         self.login(self.coordinator)
         self.client.get(url)
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(8):
             self.client.get(url)
         for n in range(15):
             item = make_item(
@@ -315,5 +315,5 @@ class RoundListQueriesTest(Personas):
                 reporting_organisation=self.org_b,
             )
             rnd.updates.create(item=item)
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(8):
             self.client.get(url)
