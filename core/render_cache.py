@@ -1,10 +1,13 @@
 """Render caches for what every visitor sees alike (public plan pages, the public directory).
 
-A cache has a *generation* number that any committed change to its content increases, so a
-cached value is never served after the change that made it stale; entries also expire after
-a number of seconds read from a setting (0 turns the cache off). Nothing that depends on the
-user (rights, drafts, CSRF tokens, CSP nonces) is ever put in one: views check access first
-and render the user's parts around the cached ones.
+A cache has a *generation* number that any committed change to its content increases, and
+each entry is stored with the generation read before it was computed: an entry is served
+only while that is still the current generation, so never after the change that made it
+stale. The generation and the entries a page needs are read in one round trip. Entries
+also expire after a number of seconds read from a setting (0 turns the cache off).
+
+Nothing that depends on the user (rights, drafts, CSRF tokens, CSP nonces) is ever put in
+one: views check access first and render the user's parts around the cached ones.
 
 Saves and deletes of the watched models raise the generation through signals (`watch`);
 services that write in bulk (bulk_create, queryset.update) call `invalidate()`.
@@ -76,20 +79,34 @@ class RenderCache:
 
     def key(self, name: str, *parts: Any) -> str:
         digest = hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
-        return f"{self.name}:{name}:{self.generation()}:{translation.get_language()}:{digest}"
+        return f"{self.name}:{name}:{translation.get_language()}:{digest}"
 
     def cached(self, name: str, parts: tuple, compute: Callable[[], T]) -> T:
         """The value computed by `compute`, from the cache when the content has not changed
         since it was stored. `parts` identify the value (plan, filters...)."""
+        return self.cached_many([(name, parts, compute)])[0]
+
+    def cached_many(self, wanted: list[tuple[str, tuple, Callable[[], Any]]]) -> list[Any]:
+        """Several values of one page, each as `cached` gives it, in one read of the cache."""
         seconds = self.timeout()
         if seconds <= 0:
-            return compute()
-        entry = self._key_or_none(name, *parts)
-        value = self._read(entry)
-        if value is None:
+            return [compute() for _name, _parts, compute in wanted]
+        entries = [self.key(name, *parts) for name, parts, _compute in wanted]
+        found = self._read_many([self.generation_key, *entries])
+        current = found.get(self.generation_key)
+        if current is None:
+            current = self._generation_or_none()
+        values = []
+        for entry, (_name, _parts, compute) in zip(entries, wanted, strict=True):
+            stored = found.get(entry)
+            if current is not None and stored is not None and stored[0] == current:
+                values.append(stored[1])
+                continue
             value = compute()
-            self._write(entry, value, seconds)
-        return value
+            if current is not None:
+                self._write(entry, (current, value), seconds)
+            values.append(value)
+        return values
 
     def watch(self, models: Iterable[type[Model]], ignore_fields: frozenset[str]) -> None:
         """Invalidate on every save or delete of these models, except saves that change
@@ -120,39 +137,40 @@ class RenderCache:
             if seconds <= 0 or request.method != "GET" or not anonymous:
                 return view(request, *args, **kwargs)
             # The answer's next/previous links are absolute: the host is part of the key.
-            entry = self._key_or_none("api", request.build_absolute_uri())
-            hit = self._read(entry)
-            if hit is not None:
-                content_type, body = hit
+            entry = self.key("api", request.build_absolute_uri())
+            found = self._read_many([self.generation_key, entry])
+            current = found.get(self.generation_key)
+            if current is None:
+                current = self._generation_or_none()
+            stored = found.get(entry)
+            if current is not None and stored is not None and stored[0] == current:
+                content_type, body = stored[1]
                 return HttpResponse(body, content_type=content_type)
             response = view(request, *args, **kwargs)
-            if response.status_code == 200 and not response.streaming:
-                self._write(entry, (response["Content-Type"], response.content), seconds)
+            if current is not None and response.status_code == 200 and not response.streaming:
+                answer = (response["Content-Type"], response.content)
+                self._write(entry, (current, answer), seconds)
             return response
 
         return wrapper
 
     # A broken cache only makes pages slower: reads miss and writes are skipped.
 
-    def _key_or_none(self, name: str, *parts: Any) -> str | None:
+    def _generation_or_none(self) -> int | None:
         try:
-            return self.key(name, *parts)
+            return self.generation()
         except Exception:
             logger.exception("the %s render cache cannot be read", self.name)
             return None
 
-    def _read(self, entry: str | None) -> Any:
-        if entry is None:
-            return None
+    def _read_many(self, entries: list[str]) -> dict[str, Any]:
         try:
-            return cache.get(entry)
+            return cache.get_many(entries)
         except Exception:
             logger.exception("the %s render cache cannot be read", self.name)
-            return None
+            return {}
 
-    def _write(self, entry: str | None, value: Any, seconds: int) -> None:
-        if entry is None:
-            return
+    def _write(self, entry: str, value: Any, seconds: int) -> None:
         try:
             cache.set(entry, value, seconds)
         except Exception:

@@ -15,5 +15,6 @@ generation = _cache.generation
 invalidate = _cache.invalidate
 key = _cache.key
 cached = _cache.cached
+cached_many = _cache.cached_many
 public_response = _cache.public_response
 watch = _cache.watch

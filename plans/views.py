@@ -144,13 +144,19 @@ def plan_detail(request, slug):
     # The filters and the tree are the same for everyone who may see the plan: cached
     # per query (rendering a select of hundreds of actors costs more than the queries).
     query = (plan.pk, sorted(request.GET.lists()))
-    tree_html = plans_cache.cached("tree", query, render_tree)
     if request.headers.get("HX-Request"):
-        return HttpResponse(tree_html)
-    filters_html = plans_cache.cached(
-        "filters-html",
-        query,
-        lambda: render_to_string("plans/_filters.html", {"form": filter_form(), "plan": plan}),
+        return HttpResponse(plans_cache.cached("tree", query, render_tree))
+    tree_html, filters_html = plans_cache.cached_many(
+        [
+            ("tree", query, render_tree),
+            (
+                "filters-html",
+                query,
+                lambda: render_to_string(
+                    "plans/_filters.html", {"form": filter_form(), "plan": plan}
+                ),
+            ),
+        ]
     )
     context = {
         "plan": plan,

@@ -46,6 +46,30 @@ class RenderCacheTest(TransactionTestCase):
         self.assertGreater(first_count, second_count)
         self.assertEqual(second_count, 1)  # the plan itself, to check it may be seen
 
+    def test_a_visit_reads_the_generation_and_its_entries_in_one_call(self):
+        from unittest import mock
+
+        from django.core.cache import cache
+
+        self.client.get(self.tree_url)  # fills the entries
+        with mock.patch("core.render_cache.cache", wraps=cache) as spy:
+            self.assertContains(self.client.get(self.tree_url), "Item 1.2")
+        self.assertEqual(spy.get_many.call_count, 1)
+        self.assertEqual(spy.get.call_count, 0)
+        self.assertEqual(spy.set.call_count, 0)
+
+    def test_an_entry_of_an_earlier_generation_is_never_served(self):
+        from django.core.cache import cache
+
+        self.client.get(self.tree_url)
+        entry = next(k for k in cache._cache if ":plans:tree:" in k)  # type: ignore[attr-defined]
+        key = entry.split(":", 2)[2]  # without the backend's prefix and version
+        generation, _html = cache.get(key)
+        cache.set(key, (generation - 1, "STALE"))
+        self.assertNotContains(self.client.get(self.tree_url), "STALE")
+        cache.set(key, (generation, "FRESH"))
+        self.assertContains(self.client.get(self.tree_url), "FRESH")
+
     def test_a_published_update_shows_at_once(self):
         in_progress = 'class="status status-in_progress">In progress'
         self.assertNotContains(self.client.get(self.tree_url), in_progress)
