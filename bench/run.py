@@ -807,7 +807,10 @@ def explain_slowest(url: str, case: Case) -> None:
     sql, params = case.statements[max(range(len(medians)), key=medians.__getitem__)]
     if not sql.lstrip().upper().startswith("SELECT"):
         return
-    with psycopg.connect(url, cursor_factory=psycopg.ClientCursor, autocommit=True) as conn:
+    options = app_connection_options()
+    with psycopg.connect(
+        url, cursor_factory=psycopg.ClientCursor, autocommit=True, **options
+    ) as conn:
         query = conn.cursor().mogrify(sql, params)
         rows = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query}").fetchall()
     case.plan = [query, *(row[0] for row in rows)]

@@ -16,7 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from ninja import Schema
 
-import cases.api
+import cases.api.file_schemas
+import cases.api.sharing_schemas
 import network.api
 import plans.api
 import platforms.api
@@ -763,7 +764,13 @@ class SchemaNamesTest(SimpleTestCase):
     def test_its_schema_names_are_not_taken_by_another_module(self):
         """The OpenAPI components are keyed by class name: a clash silently documents one
         module's schema in place of the other's."""
-        modules = (cases.api, network.api, plans.api, platforms.api)
+        modules = (
+            cases.api.file_schemas,
+            cases.api.sharing_schemas,
+            network.api,
+            plans.api,
+            platforms.api,
+        )
         names = Counter(
             name
             for module in modules
