@@ -163,9 +163,16 @@ def plan_detail(request, slug):
         "tree_html": mark_safe(tree_html),  # noqa: S308 -- rendered by our template
         "filters_html": mark_safe(filters_html),  # noqa: S308
         "can_coordinate": access.can_coordinate_plan(request.user, plan),
-        "rounds": access.visible_rounds(request.user, plan)[:5],
+        "rounds": _first_rounds(request.user, plan),
     }
     return render(request, "plans/plan_detail.html", context)
+
+
+def _first_rounds(user, plan) -> list:
+    """The plan page's latest rounds, if the user may see any: a visitor's empty queryset
+    would still have its ordering compiled (~0.5 ms) to find out that it is empty."""
+    rounds = access.visible_rounds(user, plan)
+    return [] if rounds.query.is_empty() else list(rounds[:5])
 
 
 def measure_detail(request, slug, code):
