@@ -176,6 +176,21 @@ def _first_rounds(user, plan) -> list:
 
 
 def measure_detail(request, slug, code):
+    if request.user.is_authenticated:
+        title, content = _measure_page(request, slug, code)
+    else:
+        # A visitor's page is the same for every visitor: the lookups, the header and the
+        # body come from the cache in one read (a missing plan or measure is a 404, never
+        # stored).
+        title, content = plans_cache.cached(
+            "measure-page", (slug, code), lambda: _measure_page(request, slug, code)
+        )
+    context = {"title": title, "content_html": mark_safe(content)}  # noqa: S308
+    return render(request, "plans/measure_detail.html", context)
+
+
+def _measure_page(request, slug, code) -> tuple[str, str]:
+    """The measure page's title and content, as the user may see them."""
     plan = access.get_plan_for_user(request.user, slug)
     item = access.get_measure_for_user(request.user, plan, code)
     can_coordinate = access.can_coordinate_plan(request.user, plan)
@@ -212,7 +227,9 @@ def measure_detail(request, slug, code):
         ),
         "can_coordinate": can_coordinate,
     }
-    return render(request, "plans/measure_detail.html", context)
+    # Rendered without the request: nothing of the visitor (CSRF token, CSP nonce) goes in.
+    title = f"{item.code} {i18n.pick(item.title)}"
+    return title, render_to_string("plans/_measure_page.html", context)
 
 
 def _ancestors(item: PlanItem) -> list[PlanItem]:

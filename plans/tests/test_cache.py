@@ -70,6 +70,24 @@ class RenderCacheTest(TransactionTestCase):
         cache.set(key, (generation, "FRESH"))
         self.assertContains(self.client.get(self.tree_url), "FRESH")
 
+    def test_a_visitor_s_second_measure_page_runs_no_query(self):
+        url = reverse("plans:measure", args=["plan-a", "1.1"])
+        self.queries(url)
+        count, body = self.queries(url)
+        self.assertEqual(count, 0)  # the plan, the measure and the page from one cache read
+        self.assertIn(b"Item 1.1", body)
+        self.assertIn(b"<title>1.1 Item 1.1", body)
+
+    def test_a_plan_taken_back_to_draft_is_gone_for_visitors_at_once(self):
+        from plans.models import PlanStatus
+
+        url = reverse("plans:measure", args=["plan-a", "1.1"])
+        self.assertEqual(self.client.get(url).status_code, 200)
+        self.plan.status = PlanStatus.DRAFT
+        self.plan.save()
+        self.assertEqual(self.client.get(url).status_code, 404)
+        self.assertEqual(self.client.get(url).status_code, 404)  # a 404 is never stored
+
     def test_a_published_update_shows_at_once(self):
         in_progress = 'class="status status-in_progress">In progress'
         self.assertNotContains(self.client.get(self.tree_url), in_progress)
