@@ -18,7 +18,7 @@ from ninja import Schema
 
 import cases.api.file_schemas
 import cases.api.sharing_schemas
-import network.api
+import network.api.schemas
 import plans.api
 import platforms.api
 from accounts.services import create_api_token
@@ -767,7 +767,7 @@ class SchemaNamesTest(SimpleTestCase):
         modules = (
             cases.api.file_schemas,
             cases.api.sharing_schemas,
-            network.api,
+            network.api.schemas,
             plans.api,
             platforms.api,
         )

@@ -21,8 +21,8 @@ from ninja import Schema
 
 import cases.api.file_schemas
 import cases.api.sharing_schemas
-import consultations.api
-import network.api
+import consultations.api.schemas
+import network.api.schemas
 import plans.api
 import platforms.api
 from accounts.middleware import MFA_OK_KEY
@@ -942,10 +942,10 @@ class SchemaNamesTest(SimpleTestCase):
         """The OpenAPI components are keyed by class name: a clash silently documents one
         module's schema in place of the other's."""
         modules = (
-            consultations.api,
+            consultations.api.schemas,
             cases.api.file_schemas,
             cases.api.sharing_schemas,
-            network.api,
+            network.api.schemas,
             plans.api,
             platforms.api,
         )
@@ -960,10 +960,10 @@ class SchemaNamesTest(SimpleTestCase):
         self.assertEqual([name for name, count in names.items() if count > 1], [])
         own = [
             name
-            for name, value in vars(consultations.api).items()
+            for name, value in vars(consultations.api.schemas).items()
             if isinstance(value, type)
             and issubclass(value, Schema)
-            and value.__module__ == consultations.api.__name__
+            and value.__module__ == consultations.api.schemas.__name__
         ]
         self.assertTrue(all(name.startswith("Consultation") for name in own), own)
 
