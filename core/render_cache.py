@@ -20,7 +20,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -92,14 +92,11 @@ class RenderCache:
         if seconds <= 0:
             return [compute() for _name, _parts, compute in wanted]
         entries = [self.key(name, *parts) for name, parts, _compute in wanted]
-        found = self._read_many([self.generation_key, *entries])
-        current = found.get(self.generation_key)
-        if current is None:
-            current = self._generation_or_none()
+        current, found = self._lookup(entries)
         values = []
         for entry, (_name, _parts, compute) in zip(entries, wanted, strict=True):
             stored = found.get(entry)
-            if current is not None and stored is not None and stored[0] == current:
+            if _is_fresh(stored, current):
                 values.append(stored[1])
                 continue
             value = compute()
@@ -138,12 +135,9 @@ class RenderCache:
                 return view(request, *args, **kwargs)
             # The answer's next/previous links are absolute: the host is part of the key.
             entry = self.key("api", request.build_absolute_uri())
-            found = self._read_many([self.generation_key, entry])
-            current = found.get(self.generation_key)
-            if current is None:
-                current = self._generation_or_none()
+            current, found = self._lookup([entry])
             stored = found.get(entry)
-            if current is not None and stored is not None and stored[0] == current:
+            if _is_fresh(stored, current):
                 content_type, body = stored[1]
                 return HttpResponse(body, content_type=content_type)
             response = view(request, *args, **kwargs)
@@ -155,6 +149,15 @@ class RenderCache:
         return wrapper
 
     # A broken cache only makes pages slower: reads miss and writes are skipped.
+
+    def _lookup(self, entries: list[str]) -> tuple[int | None, dict[str, Any]]:
+        """The current generation (None if the cache cannot tell) and the stored entries,
+        read together."""
+        found = self._read_many([self.generation_key, *entries])
+        current = found.get(self.generation_key)
+        if current is None:
+            current = self._generation_or_none()
+        return current, found
 
     def _generation_or_none(self) -> int | None:
         try:
@@ -175,3 +178,8 @@ class RenderCache:
             cache.set(entry, value, seconds)
         except Exception:
             logger.exception("the %s render cache cannot be written", self.name)
+
+
+def _is_fresh(stored: Any, current: int | None) -> TypeGuard[tuple[int, Any]]:
+    """Whether a stored (generation, value) pair was computed under the current generation."""
+    return current is not None and stored is not None and stored[0] == current
