@@ -1,12 +1,15 @@
-"""What every app's API shares: authentication, write-scope check, JSON errors."""
+"""What every app's API shares: authentication, write-scope check, JSON errors, the router of
+an API split into a package."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Schema, Status
+from ninja import Router, Schema, Status
 from ninja.security import HttpBearer, SessionAuth
 
 from accounts.middleware import MFA_OK_KEY, has_second_factor
@@ -88,3 +91,25 @@ def step_up_refused(request) -> Status | None:
         "Confirm this with a current code of your authenticator app in the %(header)s header."
     ) % {"header": OTP_HEADER}
     return Status(403, {"detail": message})
+
+
+class PackageRouter(Router):
+    """The router of an app whose API is a package of modules. Its operations keep the ids
+    they had when the API was one module, `<prefix><function name>` ("cases_api_…"): ninja
+    would otherwise derive them from each function's module."""
+
+    def __init__(self, operation_prefix: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.operation_prefix = operation_prefix
+
+    def add_api_operation(
+        self,
+        path: str,
+        methods: list[str],
+        view_func: Any,
+        *,
+        operation_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        operation_id = operation_id or f"{self.operation_prefix}{view_func.__name__}"
+        super().add_api_operation(path, methods, view_func, operation_id=operation_id, **kwargs)

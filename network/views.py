@@ -96,7 +96,9 @@ def directory(request):
         results = search.directory(request.user, form, kind)
         page = CappedPaginator(results, PAGE_SIZE).get_page(form.value("page") or 1)
         context = {"form": form, "kind": kind, "page": page, "query": request.GET}
-        return render_to_string("network/_results.html", context, request)
+        # The request for the pager's links only, without the context processors: nothing
+        # of the visitor (CSRF token, CSP nonce) can reach the cached fragment.
+        return render_to_string("network/_results.html", {**context, "request": request})
 
     if request.user.is_authenticated:  # they may see more than the public: never cached
         results_html = render_results()

@@ -13,7 +13,6 @@ _cache = RenderCache("plans", "PLANS_CACHE_SECONDS", 600)
 GENERATION_KEY = _cache.generation_key
 generation = _cache.generation
 invalidate = _cache.invalidate
-key = _cache.key
 cached = _cache.cached
 cached_many = _cache.cached_many
 public_response = _cache.public_response

@@ -4,33 +4,14 @@ from typing import Any
 from uuid import UUID
 
 from django.utils.translation import gettext as _
-from ninja import Router
 from ninja.pagination import CursorPagination
 
 from audit.services import record_person_reads
 from cases import access
 from cases.models import CaseFile, Contribution
-from core.api import require_write
+from core.api import PackageRouter, require_write
 
-
-class CasesRouter(Router):
-    """A router whose operations keep the ids they had when the Cases API was one module:
-    "cases_api_" and the function's name (ninja derives them from the function's module)."""
-
-    def add_api_operation(
-        self,
-        path: str,
-        methods: list[str],
-        view_func: Any,
-        *,
-        operation_id: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        operation_id = operation_id or f"cases_api_{view_func.__name__}"
-        super().add_api_operation(path, methods, view_func, operation_id=operation_id, **kwargs)
-
-
-router = CasesRouter(tags=["cases"])
+router = PackageRouter("cases_api_", tags=["cases"])
 
 VERSION_HELP = "The version you read; 409 if it changed since"
 

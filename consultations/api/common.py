@@ -5,7 +5,6 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from ninja import Router
 from ninja.errors import HttpError
 
 from consultations import access, services
@@ -21,28 +20,10 @@ from consultations.models import (
     MeetingStatus,
     Minutes,
 )
+from core.api import PackageRouter
 from platforms.models import Platform
 
-
-class ConsultationsRouter(Router):
-    """A router whose operations keep the ids they had when the Consultations API was one
-    module: "consultations_api_" and the function's name (ninja derives them from the
-    function's module)."""
-
-    def add_api_operation(
-        self,
-        path: str,
-        methods: list[str],
-        view_func: Any,
-        *,
-        operation_id: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        operation_id = operation_id or f"consultations_api_{view_func.__name__}"
-        super().add_api_operation(path, methods, view_func, operation_id=operation_id, **kwargs)
-
-
-router = ConsultationsRouter(tags=["consultations"])
+router = PackageRouter("consultations_api_", tags=["consultations"])
 
 VERSION_HELP = "The version you read; 409 if it changed since"
 TEXT_PLAIN = {"text/plain": {"schema": {"type": "string"}}}

@@ -2,31 +2,12 @@
 
 from typing import Any
 
-from ninja import Router
-
+from core.api import PackageRouter
 from core.forms import raise_form_errors
 from network.api.schemas import DirectoryFilter
 from network.forms import DirectoryFilterForm
 
-
-class NetworkRouter(Router):
-    """A router whose operations keep the ids they had when the directory API was one module:
-    "network_api_" and the function's name (ninja derives them from the function's module)."""
-
-    def add_api_operation(
-        self,
-        path: str,
-        methods: list[str],
-        view_func: Any,
-        *,
-        operation_id: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        operation_id = operation_id or f"network_api_{view_func.__name__}"
-        super().add_api_operation(path, methods, view_func, operation_id=operation_id, **kwargs)
-
-
-router = NetworkRouter(tags=["directory"])
+router = PackageRouter("network_api_", tags=["directory"])
 
 
 def _filter_form(filters: DirectoryFilter) -> DirectoryFilterForm:
