@@ -28,7 +28,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.stepup import recently_stepped_up, step_up_required, step_up_url
+from accounts.stepup import (
+    pending_form_data,
+    recently_stepped_up,
+    step_up_required,
+    step_up_url,
+)
 from audit.services import record_person_reads
 from cases import access, services
 from cases.forms import (
@@ -612,7 +617,7 @@ def break_glass(request):
     """Emergency read-only access to a file of one's own organisation one is not on."""
     user = request.user
     access.require(access.works_cases(user))
-    form = BreakGlassForm(request.POST or None)
+    form = BreakGlassForm(request.POST or None, initial=pending_form_data(request))
     if request.method == "POST" and form.is_valid():
         file = access.break_glass_file(user, form.cleaned_data["handle"])
         if file is None:

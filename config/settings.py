@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # the stock widget templates, for FORM_RENDERER below
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -117,6 +118,10 @@ TEMPLATES = [
         },
     }
 ]
+
+# Widgets render through TEMPLATES, so that templates/django/forms/ can override a stock
+# widget template (select.html writes its options inline).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database ---
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'synergie.sqlite3'}"

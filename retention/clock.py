@@ -8,8 +8,9 @@ Each kind of record starts its clock on its own date:
   organisation keeps them, so its DPO reviews them);
 - a help-desk contact: the help desk does not exist yet, so nothing is ever found.
 
-A legal hold stops a clock: a hold on a file holds that file; a hold on a person holds
-what the hold's organisation keeps on them (its file, its referrals), the person's own
+A legal hold suspends removal (it does not lengthen the period: once lifted, a record whose
+clock ran out meanwhile is queued at once): a hold on a file holds that file; a hold on a
+person holds what the hold's organisation keeps on them (its file, its referrals), the person's own
 record, and the consultations where they were discussed.
 """
 

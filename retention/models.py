@@ -5,7 +5,7 @@ of their retention clock: counts only, by kind of record and coarse dimensions, 
 link to a person. The statistics module adds it to the figures of live records.
 
 The rest is the machinery of the clocks (docs/retention.md): the rules each organisation's
-data protection officer sets per kind of record, legal holds that stop a clock, the review
+data protection officer sets per kind of record, legal holds that suspend removal, the review
 queue the scheduled job fills and empties, and a record of each run.
 """
 
@@ -186,8 +186,8 @@ class LegalHoldQuerySet(models.QuerySet):
 class LegalHold(models.Model):
     """A legal hold placed by an organisation's DPO: on its file on a person, or on the
     person (then on everything the organisation holds on them, and on the person's record
-    itself). While active, the clock of what it covers stands still: nothing is queued and
-    nothing queued is removed."""
+    itself). While active, nothing it covers is queued and nothing queued is removed; the
+    retention period is not lengthened (lifted, what is overdue is queued at once)."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(

@@ -8,6 +8,7 @@ allowed → works and writes its audit row about the person.
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
 
 from allauth.mfa.totp.internal.auth import TOTP
@@ -33,6 +34,7 @@ from cases.models import (
     ServiceReferral,
 )
 from cases.tests.base import CasePersonas, make_file, make_person
+from core.encryption import decrypt_bytes, encrypt_bytes
 from core.testing import TOTP_SECRET, make_user
 
 
@@ -709,6 +711,30 @@ class BreakGlassTest(SharingCase):
         response = self.post("break_glass", handle=self.person.handle, reason=self.REASON)
         self.assertIn(reverse("mfa_reauthenticate"), response["Location"])
         self.assertFalse(BreakGlass.objects.exists())
+
+    def test_what_was_typed_before_the_second_factor_is_back_in_the_form(self):
+        self.login(self.colleague)
+        self.post("break_glass", handle=self.person.handle, reason=self.REASON)
+        stored = self.client.session["stepup_pending"]
+        self.assertNotIn(self.REASON, stored)  # encrypted like the reason itself
+        self.assertNotIn(self.person.handle, stored)
+        self.step_up(self.colleague)
+        form = self.get("break_glass").context["form"]
+        self.assertEqual(form.initial, {"handle": self.person.handle, "reason": self.REASON})
+        self.assertFalse(form.is_bound)  # filled in again, not sent on the user's behalf
+        self.assertFalse(BreakGlass.objects.exists())
+        self.assertEqual(self.get("break_glass").context["form"].initial, {})  # only once
+
+    def test_kept_fields_are_not_offered_to_another_page(self):
+        self.login(self.colleague)
+        self.post("break_glass", handle=self.person.handle, reason=self.REASON)
+        session = self.client.session
+        pending = json.loads(decrypt_bytes(session["stepup_pending"].encode()))
+        pending["path"] = "/elsewhere/"
+        session["stepup_pending"] = encrypt_bytes(json.dumps(pending).encode()).decode()
+        session.save()
+        self.step_up(self.colleague)
+        self.assertEqual(self.get("break_glass").context["form"].initial, {})
 
     def test_it_opens_the_file_read_only_for_four_hours_and_tells_manager_and_dpo(self):
         self.login(self.colleague)

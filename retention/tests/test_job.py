@@ -1,6 +1,6 @@
 """The retention job with time travel: records pass their clock, are queued, reviewed,
 removed or anonymised; nothing personal remains in any table or in storage; the residue
-matches; holds stop the clock; extensions bring records back; running twice changes
+matches; holds suspend removal; extensions bring records back; running twice changes
 nothing."""
 
 from __future__ import annotations
@@ -449,6 +449,7 @@ class ClockTest(RetentionPersonas):
         hold = services.place_hold(actor=self.dpo, person=file.person, file=file, reason="Court")
         self.assertEqual(self.run_job(AFTER_5_YEARS).queued, 0)
         services.lift_hold(hold, actor=self.dpo, reason="Case closed")
+        # the time it stood is not given back: overdue, the file is queued on the next run
         self.assertEqual(self.run_job(AFTER_5_YEARS).queued, 1)
 
     def test_a_hold_placed_after_approval_stops_the_removal_until_lifted(self):
