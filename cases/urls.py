@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cases import views_files as files
+from cases import views_oversight as oversight
 from cases import views_sharing as sharing
 
 app_name = "cases"
@@ -16,18 +17,18 @@ urlpatterns = [
     path("incoming/", sharing.incoming_list, name="incoming_list"),
     path("incoming/<uuid:referral_uuid>/", sharing.incoming_detail, name="incoming"),
     path("handovers/<uuid:handover_uuid>/", sharing.handover_decide, name="handover_decide"),
-    path("break-glass/", sharing.break_glass, name="break_glass"),
-    path("break-glass/review/", sharing.break_glass_review, name="break_glass_review"),
+    path("break-glass/", oversight.break_glass, name="break_glass"),
+    path("break-glass/review/", oversight.break_glass_review, name="break_glass_review"),
     path(
         "break-glass/review/<uuid:grant_uuid>/",
-        sharing.break_glass_review_one,
+        oversight.break_glass_review_one,
         name="break_glass_review_one",
     ),
-    path("disclosures/", sharing.disclosure_search, name="disclosure_search"),
-    path("disclosures/<uuid:person_uuid>/", sharing.disclosures, name="disclosures"),
+    path("disclosures/", oversight.disclosure_search, name="disclosure_search"),
+    path("disclosures/<uuid:person_uuid>/", oversight.disclosures, name="disclosures"),
     path(
         "disclosures/<uuid:person_uuid>/export.csv",
-        sharing.disclosures_export,
+        oversight.disclosures_export,
         name="disclosures_export",
     ),
     # one file
