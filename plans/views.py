@@ -116,45 +116,57 @@ def _present(plan, rows: list[tree.Row]) -> list[tree.Row]:
 
 
 def plan_detail(request, slug):
-    plan = access.get_plan_for_user(request.user, slug)
-
-    @functools.cache
-    def filter_form() -> TreeFilterForm:
-        # Built only on a cache miss: setting hundreds of choices is costly in itself.
-        choices = plans_cache.cached(
-            "filters", (plan.pk,), lambda: TreeFilterForm.choices_for(plan)
+    query = sorted(request.GET.lists())
+    if request.headers.get("HX-Request"):  # the filtered tree alone
+        plan = access.get_plan_for_user(request.user, slug)
+        form = _tree_filter_form(request, plan)
+        return HttpResponse(plans_cache.cached("tree", (plan.pk, query), lambda: _tree(plan, form)))
+    if request.user.is_authenticated:
+        title, content = _plan_page(request, slug, query)
+    else:
+        # A visitor's page is the same for every visitor: the plan's lookup, its header, the
+        # filters and the tree come from the cache in one read (a 404 is never stored).
+        title, content = plans_cache.cached(
+            "plan-page", (slug, query), lambda: _plan_page(request, slug, query)
         )
-        return TreeFilterForm(request.GET or None, choices=choices)
+    context = {"title": title, "content_html": mark_safe(content)}  # noqa: S308
+    return render(request, "plans/page.html", context)
 
-    def render_tree() -> str:
-        form = filter_form()
-        root = tree.build(_items_with_details(plan))
-        shown = None
-        if form.is_bound and form.is_valid() and form.is_filtering:
-            keep = set(form.filter(plan.items.measures()).values_list("pk", flat=True))
-            line_code = form.cleaned_data.get("line")
-            if line_code:
-                line = next(n for n in root.children if n.item and n.item.code == line_code)
-                keep &= {m.pk for m in line.measures}
-            tree.prune(root, keep)
-            shown = len(keep)
-        context = {"form": form, "root": root, "rows": _present(plan, tree.walk(root))}
-        return render_to_string("plans/_tree.html", {**context, "shown": shown})
 
+def _tree_filter_form(request, plan) -> TreeFilterForm:
+    # The choices are cached: setting hundreds of them is costly in itself.
+    choices = plans_cache.cached("filters", (plan.pk,), lambda: TreeFilterForm.choices_for(plan))
+    return TreeFilterForm(request.GET or None, choices=choices)
+
+
+def _tree(plan, form: TreeFilterForm) -> str:
+    root = tree.build(_items_with_details(plan))
+    shown = None
+    if form.is_bound and form.is_valid() and form.is_filtering:
+        keep = set(form.filter(plan.items.measures()).values_list("pk", flat=True))
+        line_code = form.cleaned_data.get("line")
+        if line_code:
+            line = next(n for n in root.children if n.item and n.item.code == line_code)
+            keep &= {m.pk for m in line.measures}
+        tree.prune(root, keep)
+        shown = len(keep)
+    context = {"form": form, "root": root, "rows": _present(plan, tree.walk(root)), "shown": shown}
+    return render_to_string("plans/_tree.html", context)
+
+
+def _plan_page(request, slug, query) -> tuple[str, str]:
+    """The plan page's title and content, as the user may see them."""
+    plan = access.get_plan_for_user(request.user, slug)
+    form = functools.cache(lambda: _tree_filter_form(request, plan))  # built on a miss only
     # The filters and the tree are the same for everyone who may see the plan: cached
     # per query (rendering a select of hundreds of actors costs more than the queries).
-    query = (plan.pk, sorted(request.GET.lists()))
-    if request.headers.get("HX-Request"):
-        return HttpResponse(plans_cache.cached("tree", query, render_tree))
     tree_html, filters_html = plans_cache.cached_many(
         [
-            ("tree", query, render_tree),
+            ("tree", (plan.pk, query), lambda: _tree(plan, form())),
             (
                 "filters-html",
-                query,
-                lambda: render_to_string(
-                    "plans/_filters.html", {"form": filter_form(), "plan": plan}
-                ),
+                (plan.pk, query),
+                lambda: render_to_string("plans/_filters.html", {"form": form(), "plan": plan}),
             ),
         ]
     )
@@ -165,7 +177,8 @@ def plan_detail(request, slug):
         "can_coordinate": access.can_coordinate_plan(request.user, plan),
         "rounds": _first_rounds(request.user, plan),
     }
-    return render(request, "plans/plan_detail.html", context)
+    # Rendered without the request: nothing of the visitor (CSRF token, CSP nonce) goes in.
+    return i18n.pick(plan.title), render_to_string("plans/_plan_page.html", context)
 
 
 def _first_rounds(user, plan) -> list:
@@ -186,7 +199,7 @@ def measure_detail(request, slug, code):
             "measure-page", (slug, code), lambda: _measure_page(request, slug, code)
         )
     context = {"title": title, "content_html": mark_safe(content)}  # noqa: S308
-    return render(request, "plans/measure_detail.html", context)
+    return render(request, "plans/page.html", context)
 
 
 def _measure_page(request, slug, code) -> tuple[str, str]:

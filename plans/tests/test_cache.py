@@ -44,7 +44,7 @@ class RenderCacheTest(TransactionTestCase):
         self.assertIn(b"Item 1.2", tree.group(0))
         self.assertEqual(TREE.search(second).group(0), tree.group(0))
         self.assertGreater(first_count, second_count)
-        self.assertEqual(second_count, 1)  # the plan itself, to check it may be seen
+        self.assertEqual(second_count, 0)  # the plan, its header and the tree: one cache read
 
     def test_a_visit_reads_the_generation_and_its_entries_in_one_call(self):
         from unittest import mock
@@ -62,12 +62,12 @@ class RenderCacheTest(TransactionTestCase):
         from django.core.cache import cache
 
         self.client.get(self.tree_url)
-        entry = next(k for k in cache._cache if ":plans:tree:" in k)  # type: ignore[attr-defined]
+        entry = next(k for k in cache._cache if ":plans:plan-page:" in k)  # type: ignore[attr-defined]
         key = entry.split(":", 2)[2]  # without the backend's prefix and version
-        generation, _html = cache.get(key)
-        cache.set(key, (generation - 1, "STALE"))
+        generation, _page = cache.get(key)
+        cache.set(key, (generation - 1, ("Plan A", "STALE")))
         self.assertNotContains(self.client.get(self.tree_url), "STALE")
-        cache.set(key, (generation, "FRESH"))
+        cache.set(key, (generation, ("Plan A", "FRESH")))
         self.assertContains(self.client.get(self.tree_url), "FRESH")
 
     def test_a_visitor_s_second_measure_page_runs_no_query(self):
@@ -115,6 +115,23 @@ class RenderCacheTest(TransactionTestCase):
         page = self.client.get(self.tree_url)
         self.assertContains(page, "AGA")
         self.assertNotContains(page, "AGENCY-A")
+
+    def test_a_coordinator_and_a_visitor_do_not_share_a_plan_page(self):
+        self.login(self.coordinator)
+        self.assertContains(self.client.get(self.tree_url), "Edit the plan")
+        self.client.logout()
+        page = self.client.get(self.tree_url)
+        self.assertNotContains(page, "Edit the plan")
+        self.assertContains(page, "Item 1.2")
+
+    def test_a_plan_page_taken_back_to_draft_is_gone_for_visitors_at_once(self):
+        from plans.models import PlanStatus
+
+        self.assertEqual(self.client.get(self.tree_url).status_code, 200)
+        self.plan.status = PlanStatus.DRAFT
+        self.plan.save()
+        self.assertEqual(self.client.get(self.tree_url).status_code, 404)
+        self.assertEqual(self.client.get(self.tree_url).status_code, 404)  # never stored
 
     def test_a_coordinator_and_a_visitor_do_not_share_a_measure_page(self):
         url = reverse("plans:measure", args=["plan-a", "1.1"])
