@@ -603,13 +603,22 @@ class Load:
             for position, user in enumerate(team):
                 seat_id += 1
                 role = "manager" if position == 0 else "member"
-                seats.append((seat_id, role, ts(file.opened_on), file.id, user))
+                seats.append((seat_id, role, ts(file.opened_on), file.id, user, org))
         # the scale test's user: 20 seats on the biggest organisation's newest files
         for file in sorted(
             self.files_of_org[self.facts["scale_organisation"]], key=lambda f: -f.id
         )[:SCALE_USER_FILES]:
             seat_id += 1
-            seats.append((seat_id, "member", ts(file.opened_on), file.id, self.scale_user))
+            seats.append(
+                (
+                    seat_id,
+                    "member",
+                    ts(file.opened_on),
+                    file.id,
+                    self.scale_user,
+                    self.facts["scale_organisation"],
+                )
+            )
         copy_rows(
             self.cur,
             "cases_casefile",
@@ -618,7 +627,12 @@ class Load:
             "organisation_id, person_id",
             file_rows,
         )
-        copy_rows(self.cur, "cases_teammember", "id, role, added_at, file_id, user_id", seats)
+        copy_rows(
+            self.cur,
+            "cases_teammember",
+            "id, role, added_at, file_id, user_id, organisation_id",
+            seats,
+        )
 
     # --- what the files hold
 

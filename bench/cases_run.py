@@ -348,8 +348,9 @@ def add_seats(url: str, facts: dict, total: int) -> list[int]:
             row[0]
             for row in conn.execute(
                 """
-                INSERT INTO cases_teammember (role, added_at, file_id, user_id)
-                SELECT 'member', now(), f.id, %(user)s FROM cases_casefile AS f
+                INSERT INTO cases_teammember (role, added_at, file_id, user_id, organisation_id)
+                SELECT 'member', now(), f.id, %(user)s, f.organisation_id
+                FROM cases_casefile AS f
                 WHERE f.organisation_id = %(org)s AND NOT EXISTS (
                     SELECT 1 FROM cases_teammember AS t
                     WHERE t.file_id = f.id AND t.user_id = %(user)s)

@@ -95,7 +95,8 @@ def visible_files(user) -> QuerySet[CaseFile]:
     """The files of the user's cases, and those opened by break-glass for now."""
     if not works_cases(user):
         return CaseFile.objects.none()
-    on_team = TeamMember.objects.filter(user=user).values("file_id")
+    seats = TeamMember.objects.filter(user=user, organisation_id=user.organisation_id)
+    on_team = seats.values("file_id")
     grants = _active_grants(user).values("file_id")
     return CaseFile.objects.filter(organisation_id=user.organisation_id).filter(
         Q(pk__in=on_team) | Q(pk__in=grants)
@@ -106,9 +107,9 @@ def team_files(user) -> QuerySet[CaseFile]:
     """Only the files the user is assigned to (lists and search do not show break-glass)."""
     if not works_cases(user):
         return CaseFile.objects.none()
+    seats = TeamMember.objects.filter(user=user, organisation_id=user.organisation_id)
     return CaseFile.objects.filter(
-        organisation_id=user.organisation_id,
-        pk__in=TeamMember.objects.filter(user=user).values("file_id"),
+        organisation_id=user.organisation_id, pk__in=seats.values("file_id")
     )
 
 

@@ -328,12 +328,25 @@ class TeamMember(Record):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_teams"
     )
+    # The file's organisation, which never changes: with it on the seat, PostgreSQL sees that
+    # a user's seats are in the user's organisation (bench/CASES.md, finding 4), so the case
+    # list walks them newest first and stops after a page, however many files the user has.
+    organisation = models.ForeignKey(
+        "network.Organisation", on_delete=models.PROTECT, related_name="+", editable=False
+    )
     role = models.CharField(max_length=8, choices=TeamRole.choices, default=TeamRole.MEMBER)
     added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["file", "user"], name="one_seat_per_file")]
-        indexes = [models.Index(fields=["user", "file"])]
+        indexes = [
+            models.Index(fields=["user", "organisation", "file"], name="cases_seat_user_org_file")
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.organisation_id is None:
+            self.organisation_id = self.file.organisation_id
+        super().save(*args, **kwargs)
 
 
 class EntryKind(models.TextChoices):

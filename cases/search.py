@@ -27,8 +27,18 @@ def overdue_referrals() -> QuerySet[ServiceReferral]:
 
 
 def with_flags(files: QuerySet[CaseFile]) -> QuerySet[CaseFile]:
-    """Each file with `referral_overdue`, shown in the lists."""
+    """Each file with `referral_overdue`, shown in the lists (the API's)."""
     return files.annotate(referral_overdue=Exists(overdue_referrals()))
+
+
+def with_overdue_referrals(file_ids: list[int]) -> set[int]:
+    """Of these files (a page of the list), those with a referral overdue: one query for
+    the page. As an EXISTS in the list's query, PostgreSQL may answer it by hashing every
+    open referral before it has chosen the page (bench/CASES.md, finding 4)."""
+    referrals = ServiceReferral.objects.filter(
+        file_id__in=file_ids, status__in=OPEN_SERVICE_REFERRAL, due_on__lt=timezone.localdate()
+    )
+    return set(referrals.values_list("file_id", flat=True).distinct()) if file_ids else set()
 
 
 def filter_files(files: QuerySet[CaseFile], form: CaseFilterForm) -> QuerySet[CaseFile]:

@@ -153,7 +153,7 @@ def _redirect_to_file(file):
 @login_required
 def file_list(request):
     form = CaseFilterForm(request.GET or None)
-    files = search.filter_files(search.with_flags(access.team_files(request.user)), form)
+    files = search.filter_files(access.team_files(request.user), form)
     if form.value("after"):
         files = files.filter(pk__lt=form.value("after"))
     files = files.select_related("person", "manager").only(*LIST_FIELDS)
@@ -167,14 +167,14 @@ def file_list(request):
     )
     context = {
         "form": form,
-        "rows": _list_rows(page),
+        "rows": _list_rows(page, search.with_overdue_referrals([f.pk for f in page])),
         "next_after": page[-1].pk if more else None,
         "is_first_page": not form.value("after"),
     }
     return render(request, "cases/file_list.html", context)
 
 
-def _list_rows(files: list[CaseFile]) -> list[dict]:
+def _list_rows(files: list[CaseFile], overdue_referral: set[int]) -> list[dict]:
     """The list's cells, worked out once per page rather than per row in the template:
     labels of statuses and phases (get_..._display builds the choices anew for every row),
     today's date for the overdue review, the formatted date."""
@@ -195,7 +195,7 @@ def _list_rows(files: list[CaseFile]) -> list[dict]:
                 "review_overdue": bool(
                     review and file.status == FileStatus.OPEN and review < today
                 ),
-                "referral_overdue": getattr(file, "referral_overdue", False),  # with_flags
+                "referral_overdue": file.pk in overdue_referral,
             }
         )
     return rows

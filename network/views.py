@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from typing import cast
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -398,14 +399,42 @@ def coverage_rows(user, gaps) -> list[dict]:
     for gap in gaps:
         rule = gap.rule
         capacity = Capacity.ACTING if gap.held_acting < rule.minimum_acting else Capacity.EFFECTIVE
+        free = vacant.get((gap.organisation_id, rule.kind_id, capacity))
+        if free is not None:
+            url = reverse("network:post_appoint", args=[free.uuid])
+            label = _("Appoint to the vacant post")
+        else:
+            url = reverse("network:post_create", args=[gap.organisation.key])
+            url += "?" + urlencode({"kind": rule.kind.key, "capacity": capacity})
+            label = _("Add an acting post") if capacity == Capacity.ACTING else _("Add a post")
         rows.append(
             {
                 "gap": gap,
-                "capacity": capacity,
-                "vacant": vacant.get((gap.organisation_id, rule.kind_id, capacity)),
+                "rule": rule,
+                "organisation_url": reverse("network:organisation", args=[gap.organisation.key]),
+                "held": _held(gap, rule),
+                "action_url": url,
+                "action_label": label,
             }
         )
     return rows
+
+
+def _held(gap, rule) -> str:
+    """'2 of 3; effective 1 of 2': worked out here rather than by three blocktranslates per
+    row (a page shows 50)."""
+    held = [_("%(held)s of %(wanted)s") % {"held": gap.held_total, "wanted": rule.minimum_total}]
+    if rule.minimum_effective:
+        held.append(
+            _("effective %(held)s of %(wanted)s")
+            % {"held": gap.held_effective, "wanted": rule.minimum_effective}
+        )
+    if rule.minimum_acting:
+        held.append(
+            _("acting %(held)s of %(wanted)s")
+            % {"held": gap.held_acting, "wanted": rule.minimum_acting}
+        )
+    return "; ".join(held)
 
 
 @login_required

@@ -150,6 +150,13 @@ class ContinuityRules(CasePersonas):
             ).exists()
         )
         self.assertEqual(CaseFile.objects.get(pk=self.file.pk).status, "closed")
+        # every seat carries its own file's organisation, which the lists filter on
+        seats = TeamMember.objects.filter(file__in=[self.file, file_b])
+        self.assertEqual(
+            {(seat.file_id, seat.organisation_id) for seat in seats},
+            {(seat.file_id, seat.file.organisation_id) for seat in seats},
+        )
+        self.assertIn(self.org_b.pk, {seat.organisation_id for seat in seats})
 
     def test_accepting_a_referral_into_an_open_file_joins_it_without_taking_it_over(self):
         file = services.open_file(
