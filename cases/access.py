@@ -107,10 +107,12 @@ def team_files(user) -> QuerySet[CaseFile]:
     """Only the files the user is assigned to (lists and search do not show break-glass)."""
     if not works_cases(user):
         return CaseFile.objects.none()
-    seats = TeamMember.objects.filter(user=user, organisation_id=user.organisation_id)
-    return CaseFile.objects.filter(
-        organisation_id=user.organisation_id, pk__in=seats.values("file_id")
-    )
+    # The organisation is checked on the seat, which always carries its file's (TeamMember.save;
+    # on PostgreSQL a foreign key on file and organisation enforces it). The same condition on
+    # the file as well would hide from PostgreSQL that the user's seats are all there: it would
+    # then read every seated file instead of walking the seats newest first until a page is
+    # full (bench/CASES.md, finding 4).
+    return CaseFile.objects.filter(team__user=user, team__organisation_id=user.organisation_id)
 
 
 def get_file_for_user(user, file_uuid, action: str, **lookup) -> CaseFile:

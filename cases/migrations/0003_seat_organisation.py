@@ -1,6 +1,6 @@
 """The seat carries its file's organisation (bench/CASES.md, finding 4), filled from the file;
-on PostgreSQL, extended statistics tell the planner that a user's seats are in one
-organisation."""
+on PostgreSQL a foreign key on (file, organisation) keeps it equal to the file's, and extended
+statistics tell the planner that a user's seats are in one organisation."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -17,7 +17,17 @@ def fill(apps, schema_editor):
 
 
 def create_statistics(apps, schema_editor):
+    """And the guarantee the case list relies on: a seat's organisation is its file's."""
     if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "ALTER TABLE cases_casefile ADD CONSTRAINT cases_file_in_organisation "
+            "UNIQUE (id, organisation_id)"
+        )
+        schema_editor.execute(
+            "ALTER TABLE cases_teammember ADD CONSTRAINT cases_seat_in_file_organisation "
+            "FOREIGN KEY (file_id, organisation_id) REFERENCES cases_casefile (id, organisation_id) "
+            "ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED"
+        )
         schema_editor.execute(
             f"CREATE STATISTICS IF NOT EXISTS {STATISTICS} (dependencies) "
             "ON user_id, organisation_id FROM cases_teammember"
@@ -28,6 +38,12 @@ def create_statistics(apps, schema_editor):
 def drop_statistics(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(f"DROP STATISTICS IF EXISTS {STATISTICS}")
+        schema_editor.execute(
+            "ALTER TABLE cases_teammember DROP CONSTRAINT IF EXISTS cases_seat_in_file_organisation"
+        )
+        schema_editor.execute(
+            "ALTER TABLE cases_casefile DROP CONSTRAINT IF EXISTS cases_file_in_organisation"
+        )
 
 
 class Migration(migrations.Migration):

@@ -3,9 +3,10 @@ information leaves a file, one case manager per file, versions on every content 
 encryption of every free text, read-only break-glass, no 500 on absurd input."""
 
 import datetime
+from unittest import skipUnless
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.middleware import MFA_OK_KEY
@@ -157,6 +158,14 @@ class ContinuityRules(CasePersonas):
             {(seat.file_id, seat.file.organisation_id) for seat in seats},
         )
         self.assertIn(self.org_b.pk, {seat.organisation_id for seat in seats})
+
+    @skipUnless(connection.vendor == "postgresql", "PostgreSQL's foreign key on both columns")
+    def test_a_seat_cannot_name_another_organisation_than_its_file_s(self):
+        # the case list trusts the seat's organisation (cases.access.team_files)
+        with self.assertRaises(IntegrityError), transaction.atomic():
+            TeamMember.objects.create(file=self.file, user=self.colleague, organisation=self.org_b)
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def test_accepting_a_referral_into_an_open_file_joins_it_without_taking_it_over(self):
         file = services.open_file(
