@@ -177,9 +177,8 @@ def file_list(request):
 def _list_rows(files: list[CaseFile], overdue_referral: set[int]) -> list[dict]:
     """The list's cells, worked out once per page rather than per row in the template:
     labels of statuses and phases (get_..._display builds the choices anew for every row),
-    today's date for the overdue review, the formatted date."""
+    the manager's name, the formatted date."""
     statuses, phases = dict(FileStatus.choices), dict(Phase.choices)
-    today = timezone.localdate()
     rows = []
     for file in files:
         review = file.next_review_on
@@ -192,9 +191,7 @@ def _list_rows(files: list[CaseFile], overdue_referral: set[int]) -> list[dict]:
                 "phase": phases.get(file.phase, file.phase),
                 "manager": file.manager.full_name or file.manager.email,
                 "next_review": date_format(review, "SHORT_DATE_FORMAT") if review else "—",
-                "review_overdue": bool(
-                    review and file.status == FileStatus.OPEN and review < today
-                ),
+                "review_overdue": file.review_overdue,
                 "referral_overdue": file.pk in overdue_referral,
             }
         )

@@ -119,8 +119,10 @@ def plan_detail(request, slug):
     query = sorted(request.GET.lists())
     if request.headers.get("HX-Request"):  # the filtered tree alone
         plan = access.get_plan_for_user(request.user, slug)
-        form = _tree_filter_form(request, plan)
-        return HttpResponse(plans_cache.cached("tree", (plan.pk, query), lambda: _tree(plan, form)))
+        html = plans_cache.cached(
+            "tree", (plan.pk, query), lambda: _tree(plan, _tree_filter_form(request, plan))
+        )
+        return HttpResponse(html)
     if request.user.is_authenticated:
         title, content = _plan_page(request, slug, query)
     else:
