@@ -135,7 +135,7 @@ _ROWS_PER_INSERT = 100
 def _insert_alike(template: AuditEvent, pairs: list[tuple[str, str]]) -> None:
     """INSERT events equal to `template` but for their target id and subject. Each shared
     value is prepared for the database once: bulk_create would build a model and prepare
-    every field of every row, a third of a list page's work (bench/CASES.md)."""
+    every field of every row: a fifth of the case list's time in a profile (bench/README.md)."""
     connection = connections[router.db_for_write(AuditEvent)]
     fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
     shared = {
