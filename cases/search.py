@@ -19,11 +19,16 @@ from cases.models import (
 from core.encryption import blind_token, normalise
 
 
-def overdue_referrals() -> QuerySet[ServiceReferral]:
-    """Referrals of the file (OuterRef) still waiting for their next step after its date."""
+def _overdue() -> QuerySet[ServiceReferral]:
+    """Referrals still waiting for their next step after its date."""
     return ServiceReferral.objects.filter(
-        file=OuterRef("pk"), status__in=OPEN_SERVICE_REFERRAL, due_on__lt=timezone.localdate()
+        status__in=OPEN_SERVICE_REFERRAL, due_on__lt=timezone.localdate()
     )
+
+
+def overdue_referrals() -> QuerySet[ServiceReferral]:
+    """The overdue referrals of the file (OuterRef)."""
+    return _overdue().filter(file=OuterRef("pk"))
 
 
 def with_flags(files: QuerySet[CaseFile]) -> QuerySet[CaseFile]:
@@ -35,10 +40,10 @@ def with_overdue_referrals(file_ids: list[int]) -> set[int]:
     """Of these files (a page of the list), those with a referral overdue: one query for
     the page. As an EXISTS in the list's query, PostgreSQL may answer it by hashing every
     open referral before it has chosen the page (bench/CASES.md, finding 4)."""
-    referrals = ServiceReferral.objects.filter(
-        file_id__in=file_ids, status__in=OPEN_SERVICE_REFERRAL, due_on__lt=timezone.localdate()
-    )
-    return set(referrals.values_list("file_id", flat=True).distinct()) if file_ids else set()
+    if not file_ids:
+        return set()
+    referrals = _overdue().filter(file_id__in=file_ids)
+    return set(referrals.values_list("file_id", flat=True).distinct())
 
 
 def filter_files(files: QuerySet[CaseFile], form: CaseFilterForm) -> QuerySet[CaseFile]:

@@ -20,7 +20,9 @@ CONSULTATION_ROLES = {
 
 def capable(user, dotted: str) -> bool:
     """user.has_perm for the menu, from the roles already read for the request: has_perm
-    reads the user's and the groups' permissions, two queries on every page."""
+    reads the user's and the groups' permissions, two queries on every page. The menu follows
+    the roles (groups); a permission given to one user directly, which no screen does, does
+    not show in it (the pages themselves still accept it)."""
     return user.is_superuser or has_capability(user, dotted)
 
 
