@@ -31,15 +31,11 @@ def overdue_referrals() -> QuerySet[ServiceReferral]:
     return _overdue().filter(file=OuterRef("pk"))
 
 
-def with_flags(files: QuerySet[CaseFile]) -> QuerySet[CaseFile]:
-    """Each file with `referral_overdue`, shown in the lists (the API's)."""
-    return files.annotate(referral_overdue=Exists(overdue_referrals()))
-
-
 def with_overdue_referrals(file_ids: list[int]) -> set[int]:
-    """Of these files (a page of the list), those with a referral overdue: one query for
-    the page. As an EXISTS in the list's query, PostgreSQL may answer it by hashing every
-    open referral before it has chosen the page (bench/CASES.md, finding 4)."""
+    """Of these files (a page of a list, the page's or the API's), those with a referral
+    overdue: one query for the page. As an EXISTS in the list's query, PostgreSQL may
+    answer it by hashing every open referral before it has chosen the page (bench/CASES.md,
+    finding 4)."""
     if not file_ids:
         return set()
     referrals = _overdue().filter(file_id__in=file_ids)

@@ -7,7 +7,10 @@ stale. The generation and the entries a page needs are read in one round trip. E
 also expire after a number of seconds read from a setting (0 turns the cache off).
 
 Nothing that depends on the user (rights, drafts, CSRF tokens, CSP nonces) is ever put in
-one: views check access first and render the user's parts around the cached ones.
+one: views check access first and render the user's parts around the cached ones. The one
+exception is `visitor_page`, which keeps whole pages for visitors without a session: it
+stores them with the request's CSP nonce and CSRF token replaced by markers, and puts the
+next visitor's own values back in their place.
 
 Saves and deletes of the watched models raise the generation through signals (`watch`);
 services that write in bulk (bulk_create, queryset.update) call `invalidate()`.
@@ -18,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
+import re
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -26,12 +30,19 @@ from functools import wraps
 from typing import Any, TypeGuard, TypeVar
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import (  # type: ignore[attr-defined]  # private, stable since 1.10
+    CSRF_TOKEN_LENGTH,
+    _unmask_cipher_token,
+    get_token,
+)
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -151,6 +162,37 @@ class RenderCache:
 
         return wrapper
 
+    def visitor_page(self, view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        """Cache a page whole for visitors who carry no session and no messages: everything
+        the page shows is then the same for all of them, but for the CSP nonce and the CSRF
+        token, which are put back per request. Rendering base.html (menu, language switcher)
+        costs several times a cache read; a hit costs about as much as an empty view.
+
+        Only plain GETs are served from it (an htmx request asks for a fragment), and only
+        a 200 whose sole header is its Content-Type is stored: no cookie or header of one
+        visitor can reach another. The language is part of the key (`key`), the path and
+        query string too."""
+
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            seconds = self.timeout()
+            if seconds <= 0 or not _plain_visit(request):
+                return view(request, *args, **kwargs)
+            entry = self.key("visitor-page", request.get_full_path())
+            current, found = self._lookup([entry])
+            stored = found.get(entry)
+            if _is_fresh(stored, current):
+                return _revive(request, *_unpack(stored[1]))
+            response = view(request, *args, **kwargs)
+            patch_vary_headers(response, ("Cookie",))  # a member's page differs
+            if current is not None:
+                page = _as_template(request, response)
+                if page is not None:
+                    self._write(entry, (current, _pack(page)), seconds)
+            return response
+
+        return wrapper
+
     # A broken cache only makes pages slower: reads miss and writes are skipped.
 
     def _lookup(self, entries: list[str]) -> tuple[int | None, dict[str, Any]]:
@@ -181,6 +223,67 @@ class RenderCache:
             cache.set(entry, value, seconds)
         except Exception:
             logger.exception("the %s render cache cannot be written", self.name)
+
+
+# Markers for what differs between visitors. They are stored in place of the values and
+# replaced on the way out; a page that already holds one (written by a user) is not stored.
+NONCE_MARK = "\ue000csp-nonce\ue000"
+CSRF_MARK = "\ue000csrf-token\ue000"
+_TOKEN_LIKE = re.compile(rf"(?<![A-Za-z0-9])[A-Za-z0-9]{{{CSRF_TOKEN_LENGTH}}}(?![A-Za-z0-9])")
+
+
+def _plain_visit(request: HttpRequest) -> bool:
+    """A GET for a whole page by a visitor with no session (so not signed in and with no
+    pending messages in it), no messages cookie and no API token."""
+    return (
+        request.method == "GET"
+        and "HX-Request" not in request.headers
+        and "Authorization" not in request.headers
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
+    )
+
+
+def _as_template(request: HttpRequest, response: HttpResponse) -> tuple[str, str] | None:
+    """The response's content type and text with the visitor's nonce and token replaced by
+    markers, or None if it must not be stored."""
+    own_headers = {name.lower() for name in response.headers} - {"content-type", "vary"}
+    if (
+        response.status_code != 200
+        or response.streaming
+        or own_headers
+        or response.cookies
+        or not response["Content-Type"].startswith("text/html")
+    ):
+        return None
+    text = response.content.decode(response.charset)
+    if NONCE_MARK in text or CSRF_MARK in text:
+        return None
+    nonce = getattr(request, "_csp_nonce", None)  # set once the page has used it
+    if isinstance(nonce, str):
+        text = text.replace(nonce, NONCE_MARK)
+    secret = request.META.get("CSRF_COOKIE")
+    if secret:
+        # Every masked form of the visitor's CSRF secret, wherever the page has one (the
+        # forms, htmx's headers): a masked token unmasks to the secret, so none may stay.
+        if secret in text:
+            return None
+        for candidate in set(_TOKEN_LIKE.findall(text)):
+            if _unmask_cipher_token(candidate) == secret:
+                text = text.replace(candidate, CSRF_MARK)
+    return response["Content-Type"], text
+
+
+def _revive(request: HttpRequest, content_type: str, text: str) -> HttpResponse:
+    """A stored page with this visitor's nonce and CSRF token (which sets the CSRF cookie
+    if the visitor has none yet)."""
+    if NONCE_MARK in text:
+        text = text.replace(NONCE_MARK, str(request.csp_nonce))  # type: ignore[attr-defined]
+    if CSRF_MARK in text:
+        text = text.replace(CSRF_MARK, get_token(request))
+    response = HttpResponse(text, content_type=content_type)
+    patch_vary_headers(response, ("Cookie",))
+    return response
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,7 @@ class CappedPaginator(Paginator):
         return self.limit is not None and self.count > self.limit
 
 
+@directory_cache.visitor_page
 def directory(request):
     form = DirectoryFilterForm(request.GET or None)
     form.is_valid()

@@ -16,4 +16,5 @@ invalidate = _cache.invalidate
 cached = _cache.cached
 cached_many = _cache.cached_many
 public_response = _cache.public_response
+visitor_page = _cache.visitor_page
 watch = _cache.watch

@@ -115,6 +115,7 @@ def _present(plan, rows: list[tree.Row]) -> list[tree.Row]:
     return rows
 
 
+@plans_cache.visitor_page
 def plan_detail(request, slug):
     query = sorted(request.GET.lists())
     if request.headers.get("HX-Request"):  # the filtered tree alone
@@ -190,6 +191,7 @@ def _first_rounds(user, plan) -> list:
     return [] if rounds.query.is_empty() else list(rounds[:5])
 
 
+@plans_cache.visitor_page
 def measure_detail(request, slug, code):
     if request.user.is_authenticated:
         title, content = _measure_page(request, slug, code)
@@ -256,6 +258,7 @@ def _ancestors(item: PlanItem) -> list[PlanItem]:
     return chain
 
 
+@plans_cache.visitor_page
 def dashboard(request, slug):
     plan = access.get_plan_for_user(request.user, slug)
 

@@ -8,6 +8,10 @@ scripts/install-browser.sh
 
 PG_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/synergie}"
 export SYNERGIE_TESTING=1
+# One pytest worker per CPU, up to 4 (pytest-xdist), each with its own test database and
+# live server; TEST_WORKERS=0 runs the suite in one process.
+cpus="$(nproc 2>/dev/null || echo 1)"
+WORKERS="${TEST_WORKERS:-$(( cpus < 4 ? cpus : 4 ))}"
 
 echo "==> Checks: lint, types, migrations, system checks"
 .venv/bin/ruff check .
@@ -17,7 +21,7 @@ echo "==> Checks: lint, types, migrations, system checks"
 .venv/bin/python manage.py check
 
 echo "==> Test suite on SQLite"
-env -u DATABASE_URL .venv/bin/python -m pytest -q "$@"
+env -u DATABASE_URL .venv/bin/python -m pytest -q -n "$WORKERS" "$@"
 
 echo "==> Test suite on PostgreSQL ($PG_URL)"
 if ! .venv/bin/python - "$PG_URL" <<'PY'
@@ -32,4 +36,4 @@ then
   echo "Start PostgreSQL on 127.0.0.1:5432 (user postgres) or set TEST_POSTGRES_URL." >&2
   exit 1
 fi
-DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -q "$@"
+DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -q -n "$WORKERS" "$@"

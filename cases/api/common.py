@@ -19,14 +19,19 @@ VERSION_HELP = "The version you read; 409 if it changed since"
 class AuditedCursorPagination(CursorPagination):
     """Cursor pagination that logs the persons a page returned: a list is a read too."""
 
-    def __init__(self, *, action: str, target_type: str, person, **kwargs):
+    def __init__(self, *, action: str, target_type: str, person, complete=None, **kwargs):
         self.action = action
         self.target_type = target_type
         self.person = person
+        # What each row needs from other tables, found for the page at once: `complete`
+        # takes the request and the page's rows and sets it on them.
+        self.complete = complete
         super().__init__(**kwargs)
 
     def paginate_queryset(self, queryset, pagination, request, **params):
         page = super().paginate_queryset(queryset, pagination, request, **params)
+        if self.complete is not None:
+            self.complete(request, page[self.items_attribute])
         record_person_reads(
             self.action,
             actor=request.auth,

@@ -197,6 +197,12 @@ class WhoSeesWhatTest(ApiCase):
                 self.assertEqual(response.status_code, 200)
                 found = {r["id"] for r in response.json()["results"]}
                 self.assertEqual(found, {str(f.uuid) for f in expected})
+        # each row says whether a referral of its file is overdue (found for the page)
+        rows = self.client.get(f"{API}/files?phase=none").json()["results"]
+        flags = {r["id"]: (r["referral_overdue"], r["my_role"]) for r in rows}
+        self.assertEqual(
+            flags, {str(self.file.uuid): (True, "manager"), str(other.uuid): (False, "manager")}
+        )
 
     def test_a_bad_filter_is_refused_in_the_users_language(self):
         self.login(self.officer)

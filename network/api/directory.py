@@ -11,11 +11,13 @@ from django.http import Http404
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Status, UploadedFile
+from ninja.decorators import decorate_view
 from ninja.pagination import CursorPagination, paginate
 
 from core.api import AUTHENTICATED, PUBLIC, require_write
 from core.forms import raise_form_errors
 from network import access, hsds, imports, search, services
+from network import cache as directory_cache
 from network.api.common import _filter_form, _form_data, router
 from network.api.schemas import (
     DirectoryFilter,
@@ -42,6 +44,7 @@ from network.models import Service
     auth=PUBLIC,
     summary="Organisations of the directory",
 )
+@decorate_view(directory_cache.public_response)
 @paginate(CursorPagination, ordering=("id",))
 def list_organisations(request, filters: Query[DirectoryFilter]):
     found = search.directory(request.auth, _filter_form(filters), "organisations")
@@ -86,6 +89,7 @@ def verify_organisation(request, key: str):
 
 
 @router.get("/services", response=list[ServiceOut], auth=PUBLIC, summary="Services")
+@decorate_view(directory_cache.public_response)
 @paginate(CursorPagination, ordering=("id",))
 def list_services(request, filters: Query[DirectoryFilter]):
     found = search.directory(request.auth, _filter_form(filters), "services")

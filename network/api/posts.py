@@ -4,11 +4,13 @@ and the gaps they find."""
 from uuid import UUID
 
 from ninja import Query, Status
+from ninja.decorators import decorate_view
 from ninja.pagination import CursorPagination, paginate
 
 from core.api import AUTHENTICATED, PUBLIC, require_write
 from core.forms import raise_form_errors
 from network import access, search, services
+from network import cache as directory_cache
 from network.api.common import _filter_form, _form_data, router
 from network.api.schemas import (
     AppointIn,
@@ -29,6 +31,7 @@ from network.models import PostKind
 
 
 @router.get("/posts", response=list[PostOut], auth=PUBLIC, summary="Posts and their holders")
+@decorate_view(directory_cache.public_response)
 @paginate(CursorPagination, ordering=("id",))
 def list_posts(request, filters: Query[PostFilter]):
     base = {k: v for k, v in filters.dict().items() if k in DirectoryFilter.model_fields}

@@ -7,6 +7,7 @@ from django.test import TransactionTestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.services import create_api_token
 from core.testing import Personas
 from network import cache as directory_cache
 from network import services
@@ -86,3 +87,28 @@ class DirectoryCacheTest(TransactionTestCase):
         self.assertEqual(directory_cache.generation(), before)
         services.verify_organisation(self.org_a, acting_user=self.editor_a)
         self.assertEqual(directory_cache.generation(), before + 1)
+
+    def test_the_public_api_lists_are_cached_for_anonymous_callers_only(self):
+        url = "/api/v1/services"
+        first_count, first = self.get(url)
+        second_count, second = self.get(url)
+        self.assertGreater(first_count, 0)
+        self.assertEqual((second_count, second), (0, first))
+        self.assertIn("Listening line", first)
+        self.assertNotIn("Counselling address", first)
+        # a caller with a token or a session gets their own answer, with what they may see
+        _token, secret = create_api_token(self.contact_b, name="t", scope="read")
+        count, with_token = self.get(url, HTTP_AUTHORIZATION=f"Bearer {secret}")
+        self.assertGreater(count, 0)
+        self.assertIn("Counselling address", with_token)
+        self.login(self.contact_b)
+        self.assertIn("Counselling address", self.get(url)[1])
+
+    def test_a_change_shows_in_the_public_api_at_once(self):
+        self.assertIn("Rita Referent", self.get("/api/v1/posts")[1])
+        self.assertIn("Listening line", self.get("/api/v1/services")[1])
+        services.vacate(self.post_a, timezone.localdate(), acting_user=self.editor_a)
+        data = {"name": {"en": "Listening phone"}}
+        services.update_service(self.service_a, data, [], acting_user=self.editor_a)
+        self.assertNotIn("Rita Referent", self.get("/api/v1/posts")[1])
+        self.assertIn("Listening phone", self.get("/api/v1/services")[1])
