@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -124,14 +125,18 @@ def plan_detail(request, slug):
             "tree", (plan.pk, query), lambda: _tree(plan, _tree_filter_form(request, plan))
         )
         return HttpResponse(html)
+    return _page(request, "plan-page", (slug, query), lambda: _plan_page(request, slug, query))
+
+
+def _page(request, name: str, parts: tuple, compute: Callable[[], tuple[str, str]]):
+    """A plan or measure page from its title and content. A visitor's are the same for every
+    visitor: the lookups, the header and the body come from the cache in one read (a 404 is
+    never stored). This serves visitors with a session; those without one get the whole
+    page from `visitor_page` before the view runs."""
     if request.user.is_authenticated:
-        title, content = _plan_page(request, slug, query)
+        title, content = compute()
     else:
-        # A visitor's page is the same for every visitor: the plan's lookup, its header, the
-        # filters and the tree come from the cache in one read (a 404 is never stored).
-        title, content = plans_cache.cached(
-            "plan-page", (slug, query), lambda: _plan_page(request, slug, query)
-        )
+        title, content = plans_cache.cached(name, parts, compute)
     context = {"title": title, "content_html": mark_safe(content)}  # noqa: S308
     return render(request, "plans/page.html", context)
 
@@ -193,17 +198,7 @@ def _first_rounds(user, plan) -> list:
 
 @plans_cache.visitor_page
 def measure_detail(request, slug, code):
-    if request.user.is_authenticated:
-        title, content = _measure_page(request, slug, code)
-    else:
-        # A visitor's page is the same for every visitor: the lookups, the header and the
-        # body come from the cache in one read (a missing plan or measure is a 404, never
-        # stored).
-        title, content = plans_cache.cached(
-            "measure-page", (slug, code), lambda: _measure_page(request, slug, code)
-        )
-    context = {"title": title, "content_html": mark_safe(content)}  # noqa: S308
-    return render(request, "plans/page.html", context)
+    return _page(request, "measure-page", (slug, code), lambda: _measure_page(request, slug, code))
 
 
 def _measure_page(request, slug, code) -> tuple[str, str]:
