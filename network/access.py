@@ -28,6 +28,14 @@ from network.models import (
 )
 
 
+def audience(user) -> str:
+    """Who the directory's lists are for: "public" or "members". The visible_* querysets of
+    organisations, services and posts depend on the user through this alone (and the
+    coverage rules and gaps are the same for every network coordinator), so a render of
+    them can be shared by everyone of one audience (network/cache.py)."""
+    return "members" if user.is_authenticated else "public"
+
+
 def visible_organisations(user):
     if user.is_authenticated:
         return Organisation.objects.all()

@@ -1,8 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-# What the public directory does not show: a change to them leaves its cache valid.
-NOT_IN_THE_DIRECTORY = {"coveragerule", "coveragegap"}
+# Fields no cached render shows: a save that changes only these leaves the cache valid.
+NOT_SHOWN = frozenset({"evaluated_at"})  # when a coverage rule was last checked
 
 
 class NetworkConfig(AppConfig):
@@ -15,9 +15,4 @@ class NetworkConfig(AppConfig):
             signals,  # noqa: F401  (connects the receivers)
         )
 
-        watched = [
-            model
-            for model in self.get_models()
-            if model._meta.model_name not in NOT_IN_THE_DIRECTORY
-        ]
-        cache.watch(watched, ignore_fields=frozenset())
+        cache.watch(self.get_models(), ignore_fields=NOT_SHOWN)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from network import cache as directory_cache
 from network.models import Capacity, CoverageGap, CoverageRule, Organisation, Post
 from plans.models import MeasureActor
 
@@ -118,6 +119,8 @@ def evaluate(rule: CoverageRule, *, organisations: Iterable[int] | None = None, 
             )
             changed.append(gap)
     CoverageGap.objects.bulk_update(changed, ["held_total", "held_effective", "held_acting"])
+    if closing or changed or any(pk not in existing for pk in short):
+        directory_cache.invalidate()  # bulk writes send no signal
     if organisations is None:
         CoverageRule.objects.filter(pk=rule.pk).update(evaluated_at=now)
     return len(short)

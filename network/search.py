@@ -76,12 +76,9 @@ def _organisations_in(municipality: str) -> list[int]:
 
 
 def gaps(user, form: GapFilterForm, state: str):
-    """Open gaps (newest first) or the history of closed ones, of the rules the user sees."""
-    found = (
-        access.visible_gaps(user)
-        .select_related("rule__kind", "organisation", "closed_by")
-        .defer("organisation__search_text", "organisation__facets")
-    )
+    """Open gaps (newest first) or the history of closed ones, of the rules the user sees.
+    The callers pick the related rows they show."""
+    found = access.visible_gaps(user)
     if state == "closed":
         found = found.filter(closed_at__isnull=False).order_by("-closed_at", "-id")
     else:

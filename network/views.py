@@ -43,6 +43,7 @@ from network.models import (
     Capacity,
     Channel,
     CoverageGap,
+    CoverageRule,
     Post,
     Review,
     SynergyArea,
@@ -102,11 +103,10 @@ def directory(request):
         # of the visitor (CSRF token, CSP nonce) can reach the cached fragment.
         return render_to_string("network/_results.html", {**context, "request": request})
 
-    if request.user.is_authenticated:  # they may see more than the public: never cached
-        results_html = render_results()
-    else:  # the same for every anonymous visitor asking the same query
-        query = tuple(sorted(request.GET.lists()))
-        results_html = directory_cache.cached("results", query, render_results)
+    # The same for everyone of the audience asking the same query: members see more than
+    # the public, so each audience has its own entries.
+    query = (access.audience(request.user), tuple(sorted(request.GET.lists())))
+    results_html = directory_cache.cached("results", query, render_results)
     if request.headers.get("HX-Request"):
         return HttpResponse(results_html)
     context = {
@@ -357,19 +357,35 @@ def post_verify(request, post_uuid):
 
 @login_required
 def coverage_report(request):
-    rules = access.visible_rules(request.user)
-    form = GapFilterForm(request.GET or None)
-    state = form.value("state") or "open"
-    gaps = search.gaps(request.user, form, state)
-    page = Paginator(gaps, GAP_PAGE_SIZE).get_page(form.value("page") or 1)
+    rules = access.visible_rules(request.user)  # 403 for everyone but the coordinators
+
+    def rule_list() -> list[CoverageRule]:
+        return list(rules.select_related("kind", "owner").annotate(open_gaps=_open_gap_count()))
+
+    def render_gaps() -> str:
+        form = GapFilterForm(request.GET or None)
+        state = form.value("state") or "open"
+        gaps = (
+            search.gaps(request.user, form, state)
+            .select_related("rule__kind", "organisation", "closed_by")
+            .defer("organisation__search_text", "organisation__facets")
+        )
+        page = Paginator(gaps, GAP_PAGE_SIZE).get_page(form.value("page") or 1)
+        context = {"form": form, "state": state, "page": page, "rows": coverage_rows(page)}
+        # As the directory's results: the request for the pager's links only.
+        return render_to_string("network/_gaps.html", {**context, "request": request})
+
+    # Every coordinator sees every rule and gap alike: the rules and the gaps section are
+    # rendered once per language and query, until the directory or its coverage changes.
+    # Who may edit a rule is the user's own, worked out around the cached list.
+    query = tuple(sorted(request.GET.lists()))
+    rule_rows, gaps_html = directory_cache.cached_many(
+        [("coverage-rules", (), rule_list), ("coverage-gaps", query, render_gaps)]
+    )
     context = {
-        "form": form,
-        "state": state,
-        "page": page,
-        "rows": coverage_rows(request.user, page.object_list),
-        "rules": rules.select_related("kind", "owner").annotate(open_gaps=_open_gap_count()),
+        "rules": rule_rows,
+        "gaps_html": mark_safe(gaps_html),  # noqa: S308  (rendered by our template)
         "can_define": access.can_coordinate_network(request.user),
-        "query": request.GET,
     }
     return render(request, "network/coverage.html", context)
 
@@ -381,7 +397,7 @@ def _open_gap_count():
     return Coalesce(Subquery(gaps.values("rule").annotate(n=Count("id")).values("n")), 0)
 
 
-def coverage_rows(user, gaps) -> list[dict]:
+def coverage_rows(gaps) -> list[dict]:
     """Each gap with the vacant post that would fill it, if there is one (one query)."""
     gaps = list(gaps)
     vacant: dict[tuple, Post] = {}

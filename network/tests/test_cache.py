@@ -1,17 +1,18 @@
-"""The directory's render cache (network/cache.py): anonymous searches are served again
-without queries, never stale after a change, never shared with signed-in users or across
-languages."""
+"""The directory's render cache (network/cache.py): searches are served again without
+queries, never stale after a change, shared within an audience (the public, members) but never
+across audiences or languages; the gap report is shared by the network coordinators."""
 
 from django.db import connection
 from django.test import TransactionTestCase, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import create_api_token
 from core.testing import Personas
 from network import cache as directory_cache
-from network import services
-from network.models import CoverageRule
+from network import coverage, services
+from network.models import CoverageRule, Organisation, Professional
 
 SERVICES = "/directory/?kind=services&q=listening"
 PEOPLE = "/directory/?kind=people"
@@ -79,14 +80,70 @@ class DirectoryCacheTest(TransactionTestCase):
         self.assertIn("1 dienst gevonden.", dutch)
         self.assertIn("Nothing matches", self.get(SERVICES + "x", **HTMX)[1])
 
-    def test_coverage_rules_leave_the_cache_alone(self):
+    def test_a_rule_check_time_alone_leaves_the_cache_alone(self):
         before = directory_cache.generation()
         rule = CoverageRule.objects.get()
         rule.evaluated_at = timezone.now()
-        rule.save()
+        rule.save(update_fields=["evaluated_at"])
         self.assertEqual(directory_cache.generation(), before)
         services.verify_organisation(self.org_a, acting_user=self.editor_a)
         self.assertEqual(directory_cache.generation(), before + 1)
+
+    def queries_on(self, table: str, path: str, **headers) -> tuple[list[str], str]:
+        with CaptureQueriesContext(connection) as captured:
+            response = self.client.get(path, **headers)
+        self.assertEqual(response.status_code, 200)
+        found = [q["sql"] for q in captured if f'"{table}"' in q["sql"]]
+        return found, response.content.decode()
+
+    def test_members_share_one_render_of_a_search(self):
+        url = "/directory/?kind=services"
+        self.login(self.contact_b)
+        self.assertIn("Counselling address", self.get(url, **HTMX)[1])
+        self.login(self.editor_a)  # another member, of another organisation
+        queries, results = self.queries_on("network_service", url, **HTMX)
+        self.assertEqual(queries, [])
+        self.assertIn("Counselling address", results)
+        data = {"name": {"en": "Listening phone"}}
+        services.update_service(self.service_a, data, [], acting_user=self.editor_a)
+        queries, results = self.queries_on("network_service", url, **HTMX)
+        self.assertNotEqual(queries, [])
+        self.assertIn("Listening phone", results)
+        self.assertIn("Counselling address", results)
+
+    def test_coordinators_share_the_gap_report_and_see_a_change_at_once(self):
+        coverage.evaluate(self.rule)
+        url = "/directory/coverage/"
+        edit = reverse("network:rule_edit", args=[self.rule.pk])
+        self.login(self.coordinator)  # of the rule's owner: may edit it
+        first = self.get(url)[1]
+        self.assertIn("Agency B", first)
+        self.assertIn(edit, first)
+        self.login(self.coordinator_b)
+        queries, page = self.queries_on("network_coveragegap", url)
+        self.assertEqual(queries, [])
+        self.assertIn("Agency B", page)
+        self.assertNotIn(edit, page)  # the edit link stays the user's own
+        person = Professional.objects.create(full_name="Bo", email="bo@b.test")
+        today = timezone.localdate()
+        services.appoint(self.private_post_b, person, today, acting_user=self.coordinator)
+        self.assertIn("No open gap", self.get(url)[1])
+        self.assertIn(self.coordinator.full_name, self.get(url + "?state=closed")[1])
+
+    def test_gaps_opened_in_bulk_show_at_once(self):
+        url = "/directory/coverage/"
+        self.login(self.coordinator)
+        self.assertNotIn("Agency C", self.get(url)[1])
+        # no signal is sent for either write: the coverage check raises the generation
+        Organisation.objects.bulk_create([Organisation(key="agency-c", name={"en": "Agency C"})])
+        coverage.evaluate(self.rule)
+        self.assertIn("Agency C", self.get(url)[1])
+
+    def test_anyone_but_a_coordinator_is_refused_the_cached_report(self):
+        self.login(self.coordinator)
+        self.get("/directory/coverage/")
+        self.login(self.contact_b)
+        self.assertEqual(self.client.get("/directory/coverage/").status_code, 403)
 
     def test_the_public_api_lists_are_cached_for_anonymous_callers_only(self):
         url = "/api/v1/services"
