@@ -140,27 +140,39 @@ class RenderCache:
     def public_response(self, view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         """Cache an API view's successful answers to anonymous callers (no token, no
         session), which are the same for everyone."""
+        return self.shared_response(_anonymous)(view)
 
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            anonymous = "authorization" not in request.headers and not request.user.is_authenticated
-            seconds = self.timeout()
-            if seconds <= 0 or request.method != "GET" or not anonymous:
-                return view(request, *args, **kwargs)
-            # The answer's next/previous links are absolute: the host is part of the key.
-            entry = self.key("api", request.build_absolute_uri())
-            current, found = self._lookup([entry])
-            stored = found.get(entry)
-            if _is_fresh(stored, current):
-                content_type, body = _unpack(stored[1])
-                return HttpResponse(body, content_type=content_type)
-            response = view(request, *args, **kwargs)
-            if current is not None and response.status_code == 200 and not response.streaming:
-                answer = (response["Content-Type"], response.content)
-                self._write(entry, (current, _pack(answer)), seconds)
-            return response
+    def shared_response(
+        self, audience: Callable[[HttpRequest], str | None]
+    ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+        """Cache an API view's successful answers to GETs for everyone `audience` puts in one
+        group: it names the caller's group, whose answers are all alike, or returns None for
+        a caller who gets the view's own answer (and who stores nothing). It must check the
+        caller's credentials itself: a stored answer is served without running the view."""
 
-        return wrapper
+        def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+            @wraps(view)
+            def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+                seconds = self.timeout()
+                group = audience(request) if seconds > 0 and request.method == "GET" else None
+                if group is None:
+                    return view(request, *args, **kwargs)
+                # The answer's next/previous links are absolute: the host is in the key.
+                entry = self.key("api", group, request.build_absolute_uri())
+                current, found = self._lookup([entry])
+                stored = found.get(entry)
+                if _is_fresh(stored, current):
+                    content_type, body = _unpack(stored[1])
+                    return HttpResponse(body, content_type=content_type)
+                response = view(request, *args, **kwargs)
+                if current is not None and response.status_code == 200 and not response.streaming:
+                    answer = (response["Content-Type"], response.content)
+                    self._write(entry, (current, _pack(answer)), seconds)
+                return response
+
+            return wrapper
+
+        return decorator
 
     def visitor_page(self, view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         """Cache a page whole for visitors who carry no session and no messages: everything
@@ -230,6 +242,13 @@ class RenderCache:
 NONCE_MARK = "\ue000csp-nonce\ue000"
 CSRF_MARK = "\ue000csrf-token\ue000"
 _TOKEN_LIKE = re.compile(rf"(?<![A-Za-z0-9])[A-Za-z0-9]{{{CSRF_TOKEN_LENGTH}}}(?![A-Za-z0-9])")
+
+
+def _anonymous(request: HttpRequest) -> str | None:
+    """Callers without a token or a session are one group."""
+    if "authorization" in request.headers or request.user.is_authenticated:
+        return None
+    return "public"
 
 
 def _plain_visit(request: HttpRequest) -> bool:

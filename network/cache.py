@@ -18,4 +18,5 @@ cached = _cache.cached
 cached_many = _cache.cached_many
 visitor_page = _cache.visitor_page
 public_response = _cache.public_response
+shared_response = _cache.shared_response
 watch = _cache.watch

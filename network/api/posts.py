@@ -3,11 +3,12 @@ and the gaps they find."""
 
 from uuid import UUID
 
+from django.http import HttpRequest
 from ninja import Query, Status
 from ninja.decorators import decorate_view
 from ninja.pagination import CursorPagination, paginate
 
-from core.api import AUTHENTICATED, PUBLIC, require_write
+from core.api import AUTHENTICATED, PUBLIC, require_write, session_auth, token_auth
 from core.forms import raise_form_errors
 from network import access, search, services
 from network import cache as directory_cache
@@ -197,12 +198,21 @@ GAP_FIELDS = (
 )
 
 
+def _coordinators(request: HttpRequest) -> str | None:
+    """Every network coordinator gets the same gaps: one group for the cache, once the
+    caller's token or session is checked (on a miss the operation checks it again)."""
+    check = token_auth if request.headers.get("Authorization") else session_auth
+    user = check(request)
+    return "coordinators" if user and access.can_coordinate_network(user) else None
+
+
 @router.get(
     "/coverage/gaps",
     response=list[GapOut],
     auth=AUTHENTICATED,
     summary="Open coverage gaps, or the history of closed ones (network coordinators)",
 )
+@decorate_view(directory_cache.shared_response(_coordinators))
 @paginate(CursorPagination, ordering=("id",))
 def list_gaps(request, filters: Query[GapFilter]):
     access.visible_rules(request.auth)

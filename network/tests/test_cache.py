@@ -169,3 +169,28 @@ class DirectoryCacheTest(TransactionTestCase):
         services.update_service(self.service_a, data, [], acting_user=self.editor_a)
         self.assertNotIn("Rita Referent", self.get("/api/v1/posts")[1])
         self.assertIn("Listening phone", self.get("/api/v1/services")[1])
+
+    def test_coordinators_share_the_api_gap_list(self):
+        coverage.evaluate(self.rule)
+        url = "/api/v1/coverage/gaps"
+        _token, secret = create_api_token(self.coordinator, name="t", scope="read")
+        first = self.get(url, HTTP_AUTHORIZATION=f"Bearer {secret}")[1]
+        self.assertIn('"organisation": "agency-b"', first)
+        self.login(self.coordinator_b)  # another coordinator, by session
+        queries, shared = self.queries_on("network_coveragegap", url)
+        self.assertEqual((queries, shared), ([], first))
+        # the stored answer is for coordinators only, and the credentials are still checked
+        _token, other = create_api_token(self.contact_b, name="t", scope="read")
+        self.client.logout()
+        self.assertEqual(
+            self.client.get(url, HTTP_AUTHORIZATION=f"Bearer {other}").status_code, 403
+        )
+        self.assertEqual(
+            self.client.get(url, HTTP_AUTHORIZATION="Bearer syn_wrong").status_code, 401
+        )
+        self.assertEqual(self.client.get(url).status_code, 401)
+        person = Professional.objects.create(full_name="Bo", email="bo@b.test")
+        today = timezone.localdate()
+        services.appoint(self.private_post_b, person, today, acting_user=self.coordinator)
+        after = self.get(url, HTTP_AUTHORIZATION=f"Bearer {secret}")[1]
+        self.assertNotIn("agency-b", after)
