@@ -881,7 +881,8 @@ def write_results(
         f"{GUNICORN_THREADS} threads (gthread), DEBUG=0, psycopg pool; client and server on "
         "the same machine",
         "- Render caches of the plan pages and public API (plans/cache.py) and of the "
-        "directory's anonymous searches (network/cache.py): "
+        "directory (network/cache.py: searches per audience, the gap report, the public and "
+        "gap API lists): "
         + (
             "**off** (PLANS_CACHE_SECONDS=0, DIRECTORY_CACHE_SECONDS=0): every request "
             "computes its page"
