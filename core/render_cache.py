@@ -1,4 +1,5 @@
-"""Render caches for what every visitor sees alike (public plan pages, the public directory).
+"""Render caches for what everyone of one audience sees alike (public plan pages, the
+directory as the public or as signed-in members see it, the gap report of the coordinators).
 
 A cache has a *generation* number that any committed change to its content increases, and
 each entry is stored with the generation read before it was computed: an entry is served

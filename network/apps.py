@@ -1,8 +1,9 @@
 from django.apps import AppConfig
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-# Fields no cached render shows: a save that changes only these leaves the cache valid.
-NOT_SHOWN = frozenset({"evaluated_at"})  # when a coverage rule was last checked
+# What of an account no cached render shows: a login saves only last_login.
+ACCOUNT_FIELDS_NOT_SHOWN = frozenset({"last_login", "password", "language"})
 
 
 class NetworkConfig(AppConfig):
@@ -15,4 +16,6 @@ class NetworkConfig(AppConfig):
             signals,  # noqa: F401  (connects the receivers)
         )
 
-        cache.watch(self.get_models(), ignore_fields=NOT_SHOWN)
+        cache.watch(self.get_models(), ignore_fields=frozenset())
+        # the gap history names who closed a gap
+        cache.watch([get_user_model()], ignore_fields=ACCOUNT_FIELDS_NOT_SHOWN)

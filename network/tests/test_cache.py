@@ -12,7 +12,7 @@ from accounts.services import create_api_token
 from core.testing import Personas
 from network import cache as directory_cache
 from network import coverage, services
-from network.models import CoverageRule, Organisation, Professional
+from network.models import Organisation, Professional
 
 SERVICES = "/directory/?kind=services&q=listening"
 PEOPLE = "/directory/?kind=people"
@@ -80,14 +80,30 @@ class DirectoryCacheTest(TransactionTestCase):
         self.assertIn("1 dienst gevonden.", dutch)
         self.assertIn("Nothing matches", self.get(SERVICES + "x", **HTMX)[1])
 
-    def test_a_rule_check_time_alone_leaves_the_cache_alone(self):
+    def test_a_recheck_that_changes_nothing_leaves_the_cache_alone(self):
+        coverage.evaluate(self.rule)
         before = directory_cache.generation()
-        rule = CoverageRule.objects.get()
-        rule.evaluated_at = timezone.now()
-        rule.save(update_fields=["evaluated_at"])
+        coverage.evaluate(self.rule)  # the same gap: it only notes when it looked
         self.assertEqual(directory_cache.generation(), before)
         services.verify_organisation(self.org_a, acting_user=self.editor_a)
         self.assertEqual(directory_cache.generation(), before + 1)
+
+    def test_a_renamed_rule_and_a_renamed_closer_show_at_once(self):
+        coverage.evaluate(self.rule)
+        self.login(self.coordinator)
+        url = "/directory/coverage/"
+        self.assertIn("Every agency has a reference person", self.get(url)[1])
+        data = {"name": {"en": "One reference person per agency"}}
+        services.save_rule(self.rule, data, owner=self.org_a, acting_user=self.coordinator)
+        self.assertIn("One reference person per agency", self.get(url)[1])
+        person = Professional.objects.create(full_name="Bo", email="bo@b.test")
+        today = timezone.localdate()
+        services.appoint(self.private_post_b, person, today, acting_user=self.coordinator_b)
+        history = url + "?state=closed"
+        self.assertIn(self.coordinator_b.full_name, self.get(history)[1])
+        self.coordinator_b.full_name = "Renamed Coordinator"
+        self.coordinator_b.save()
+        self.assertIn("Renamed Coordinator", self.get(history)[1])
 
     def queries_on(self, table: str, path: str, **headers) -> tuple[list[str], str]:
         with CaptureQueriesContext(connection) as captured:
