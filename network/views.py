@@ -360,7 +360,8 @@ def coverage_report(request):
     rules = access.visible_rules(request.user)  # 403 for everyone but the coordinators
 
     def rule_list() -> list[CoverageRule]:
-        return list(rules.select_related("kind", "owner").annotate(open_gaps=_open_gap_count()))
+        found = rules.select_related("kind", "owner").defer("owner__search_text", "owner__facets")
+        return list(found.annotate(open_gaps=_open_gap_count()))
 
     def render_gaps() -> str:
         form = GapFilterForm(request.GET or None)
