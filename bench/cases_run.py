@@ -526,7 +526,8 @@ def write_results(results, args, url, facts, found, floors, cases, audit, scale,
         "## Latency (ms)",
         "",
         f"{args.requests} requests per case after {args.warmup} of warm-up (fewer if a case "
-        f"passed {args.seconds:.0f} s), keep-alive connections, one session per client. SQL: "
+        f"passed {args.seconds:.0f} s), keep-alive connections, one session per client, which "
+        "keeps the cookies the server sets as a browser does. SQL: "
         f"the request's statements captured and replayed with psycopg, {args.repetitions} "
         "repetitions per client at the same concurrency (bench/run.py's method): the session "
         "and user, the page's queries and its audit INSERT.",

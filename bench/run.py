@@ -387,11 +387,26 @@ def wait_until_ready(server: subprocess.Popen, port: int, log_path: Path) -> Non
 
 
 def get(
-    conn: http.client.HTTPConnection, path: str, headers: dict[str, str] | None = None
+    conn: http.client.HTTPConnection,
+    path: str,
+    headers: dict[str, str] | None = None,
+    jar: dict[str, str] | None = None,
 ) -> tuple[int, bytes]:
-    """GET path on a keep-alive connection (http.client reconnects if the server closed it)."""
-    conn.request("GET", path, headers=headers or {"Accept": "text/html,application/json"})
+    """GET path on a keep-alive connection (http.client reconnects if the server closed it).
+    With a jar, the cookies the server set before are sent back and the new ones kept, as a
+    browser does: a returning visitor sends the CSRF cookie of their first visit, so Django
+    does not draw a new secret for each page."""
+    headers = dict(headers or {"Accept": "text/html,application/json"})
+    if jar:
+        sent = [headers["Cookie"]] if "Cookie" in headers else []
+        headers["Cookie"] = "; ".join(sent + [f"{name}={value}" for name, value in jar.items()])
+    conn.request("GET", path, headers=headers)
     response = conn.getresponse()
+    if jar is not None:
+        for line in response.headers.get_all("Set-Cookie") or []:
+            name, _, value = line.split(";", 1)[0].partition("=")
+            if name.strip() != SESSION_COOKIE:  # the client's session is the credentials'
+                jar[name.strip()] = value.strip()
     return response.status, response.read()
 
 
@@ -443,8 +458,9 @@ def measure_http(
         with lock:
             mine_headers = headers(next(numbers))
         conn = http.client.HTTPConnection(HOST, port, timeout=60)
+        jar: dict[str, str] = {}  # each client is one browser
         for _ in range(warmup_per_client):
-            get(conn, path, mine_headers)
+            get(conn, path, mine_headers, jar)
         start.wait()
         stop_at = time.perf_counter() + seconds
         mine, failed = [], []
@@ -453,7 +469,7 @@ def measure_http(
                 break
             began = time.perf_counter()
             try:
-                status, _body = get(conn, path, mine_headers)
+                status, _body = get(conn, path, mine_headers, jar)
             except (OSError, http.client.HTTPException) as error:
                 failed.append(type(error).__name__)
                 conn.close()
@@ -902,7 +918,9 @@ def write_results(
         "## Latency (ms)",
         "",
         f"{args.requests} requests per case after {args.warmup} of warm-up "
-        f"(fewer if a case passed {args.seconds:.0f} s), keep-alive connections. SQL: the page's "
+        f"(fewer if a case passed {args.seconds:.0f} s), keep-alive connections; each client "
+        "keeps the cookies the server sets, as a browser does (a returning visitor's CSRF "
+        "cookie). SQL: the page's "
         f"captured statements run directly with psycopg, {args.repetitions} repetitions per "
         "client at the same concurrency, summed per repetition. Floor: GET /healthz "
         "(anonymous).",
