@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
@@ -58,6 +57,7 @@ from cases.models import (
 )
 from cases.timeline import TIMELINE_KINDS, TIMELINE_LIMIT, file_timeline
 from core.forms import add_service_errors
+from core.links import uuid_links
 from network.models import LANGUAGE_CHOICES
 from retention.access import active_hold
 
@@ -177,15 +177,16 @@ def file_list(request):
 def _list_rows(files: list[CaseFile], overdue_referral: set[int]) -> list[dict]:
     """The list's cells, worked out once per page rather than per row in the template:
     labels of statuses and phases (get_..._display builds the choices anew for every row),
-    the manager's name, the formatted date."""
+    the manager's name, the formatted date, the link (one reverse() for the page)."""
     statuses, phases = dict(FileStatus.choices), dict(Phase.choices)
+    link = uuid_links("cases:file")
     rows = []
     for file in files:
         review = file.next_review_on
         rows.append(
             {
                 "file": file,
-                "url": reverse("cases:file", args=[file.uuid]),
+                "url": link(file.uuid),
                 "person": file.person,
                 "status": statuses.get(file.status, file.status),
                 "phase": phases.get(file.phase, file.phase),
