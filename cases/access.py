@@ -84,6 +84,14 @@ def is_dpo(user) -> bool:
     return has_capability(user, "audit.view_audit_log")
 
 
+def records_of_person(person: Person) -> QuerySet[Person]:
+    """The person's records across organisations: the first one and those opened from it by
+    receiving services (Person.same_as). What was shared, referred or handed over about the
+    person may sit on any of them."""
+    first = person.same_as_id or person.pk
+    return Person.objects.filter(Q(pk=first) | Q(same_as_id=first))
+
+
 # --- Files ------------------------------------------------------------------------------
 
 
@@ -239,7 +247,8 @@ def can_refer_person(user) -> bool:
 
 def visible_contributions(user, file: CaseFile) -> QuerySet[Contribution]:
     """Seen from a file the user may read: the person's contributions of the file's
-    organisation (withdrawn ones too, marked) and active ones addressed to it."""
+    organisation (withdrawn ones too, marked) and active ones addressed to it, made from a
+    file on any of the person's records."""
     today = timezone.localdate()
     addressed = (
         Q(recipients=file.organisation_id, withdrawn_at__isnull=True)
@@ -247,7 +256,8 @@ def visible_contributions(user, file: CaseFile) -> QuerySet[Contribution]:
         & ~Q(file__organisation_id=file.organisation_id)
     )
     mine = Q(file__organisation_id=file.organisation_id)
-    ids = Contribution.objects.filter(person_id=file.person_id).filter(mine | addressed)
+    about = Contribution.objects.filter(person__in=records_of_person(file.person))
+    ids = about.filter(mine | addressed)
     return (
         Contribution.objects.filter(pk__in=ids.values("pk"))
         .select_related("author", "file__organisation", "to_livc")
@@ -279,7 +289,9 @@ def incoming_service_referrals(user) -> QuerySet[ServiceReferral]:
 def get_incoming_referral_for_user(user, referral_uuid, action: str) -> ServiceReferral:
     referral = (
         incoming_service_referrals(user)
-        .select_related("service", "file__organisation", "file__person", "sent_by")
+        .select_related(
+            "service", "file__organisation", "file__person", "sent_by", "receiver_file__person"
+        )
         .filter(uuid=referral_uuid)
         .first()
     )

@@ -159,21 +159,22 @@ def load_cases() -> None:
             consent_reference="Signed form of 3 March",
             actor=officer,
         )
-        services.answer_service_referral(
+        referral = services.answer_service_referral(
             referral, ServiceReferralStatus.ACCEPTED, "Rendez-vous fixé.", actor=partner
         )
-    # the CPAS keeps its own file on Sam, apart from the referral officer's
-    cpas_file = services.open_file(file.person, cpas, manager=partner, actor=partner)
-    services.add_entry(
-        cpas_file,
-        {
-            "kind": "contact",
-            "occurred_on": _days_ago(5),
-            "text": "Premier rendez-vous au service d'insertion: projet de formation "
-            "en logistique.",
-        },
-        actor=partner,
-    )
+        # the CPAS keeps its own file on Sam, apart from the referral officer's, from what
+        # the referral sent (name and languages)
+        cpas_file = services.open_file_from_service_referral(referral, actor=partner)
+        services.add_entry(
+            cpas_file,
+            {
+                "kind": "contact",
+                "occurred_on": _days_ago(5),
+                "text": "Premier rendez-vous au service d'insertion: projet de formation "
+                "en logistique.",
+            },
+            actor=partner,
+        )
 
     # 2. A minor referred by the school: waiting for the referral officer's decision
     _referral(

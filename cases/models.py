@@ -96,6 +96,16 @@ class Person(models.Model):
     municipality = models.CharField(_("municipality"), max_length=100, blank=True)
     languages = models.JSONField(_("languages"), default=list, blank=True)
     national_number = EncryptedTextField(_("national number"), blank=True)
+    # A receiving service's own record of a person it was referred (see
+    # services.open_file_from_service_referral) holds only what was sent. `same_as` links it to
+    # the first record of the person, so that what partners share about them reaches both;
+    # when the sender kept a minor's date of birth back, the flag is kept without it.
+    same_as = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    minor_without_birth_date = models.BooleanField(
+        _("minor (date of birth not known)"), default=False
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -120,7 +130,7 @@ class Person(models.Model):
     @property
     def is_minor(self) -> bool:
         age = self.age
-        return age is not None and age < 18
+        return age < 18 if age is not None else self.minor_without_birth_date
 
     @property
     def masked_national_number(self) -> str:
@@ -641,6 +651,15 @@ class ServiceReferral(Record):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     answered_at = models.DateTimeField(null=True, blank=True)
+    # the receiving organisation's own file on the person, opened from this referral with
+    # only what was sent (services.open_file_from_service_referral); never shown to the sender
+    receiver_file = models.OneToOneField(
+        CaseFile,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opened_from_referral",
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -713,6 +713,50 @@ def answer_service_referral(
     return current
 
 
+def open_file_from_service_referral(referral: ServiceReferral, *, actor: User) -> CaseFile:
+    """The receiving organisation's own file on the person of an accepted referral to one of
+    its services, managed by `actor`. The file's person record is a new one holding only
+    what the sender chose to send (never the national number): the receiving organisation
+    keeps its own file without reaching the sender's record of the person. One per referral."""
+    organisation = referral.service.organisation
+    if actor.organisation_id != organisation.pk or not works_cases(actor):
+        raise ValidationError(_("Only a case worker of the receiving organisation can do this."))
+    with transaction.atomic():
+        current = ServiceReferral.objects.select_for_update().get(pk=referral.pk)
+        if current.status != ServiceReferralStatus.ACCEPTED:
+            raise ValidationError(_("Accept the referral before opening a file on the person."))
+        if current.receiver_file_id is not None:
+            raise ValidationError(
+                _("Your organisation has already opened its file from this referral.")
+            )
+        sent: dict[str, str] = current.shared or {}
+        born = sent.get(ReferralField.DATE_OF_BIRTH, "")
+        person = Person(
+            full_name=sent.get(ReferralField.NAME, ""),
+            date_of_birth=datetime.date.fromisoformat(born) if born else None,
+            municipality=sent.get(ReferralField.MUNICIPALITY, ""),
+            languages=[code for code in sent.get(ReferralField.LANGUAGES, "").split(", ") if code],
+            # the incoming referral already shows a minor as such, date of birth sent or not
+            minor_without_birth_date=not born and referral.file.person.is_minor,
+            same_as_id=referral.file.person.same_as_id or referral.file.person_id,
+        )
+        person.handle = new_handle(handle_prefix(person.municipality, organisation))
+        person.save()
+        record("case.person.created", actor=actor, target=person, subject=person.uuid)
+        file = CaseFile.objects.create(person=person, organisation=organisation, manager=actor)
+        record("case.file.created", actor=actor, target=file, subject=person.uuid)
+        _seat(file, actor, TeamRole.MANAGER, actor)
+        current.receiver_file = file
+        current.save(update_fields=["receiver_file"])
+        record(
+            "case.service_referral.file_opened",
+            actor=actor,
+            target=current,
+            subject=referral.file.person.uuid,
+        )
+    return file
+
+
 def withdraw_service_referral(referral: ServiceReferral, *, actor: User) -> ServiceReferral:
     with transaction.atomic():
         current = _lock(referral, None)

@@ -16,6 +16,11 @@ urlpatterns = [
     path("referrals/<uuid:referral_uuid>/", sharing.referral_detail, name="referral"),
     path("incoming/", sharing.incoming_list, name="incoming_list"),
     path("incoming/<uuid:referral_uuid>/", sharing.incoming_detail, name="incoming"),
+    path(
+        "incoming/<uuid:referral_uuid>/open-file/",
+        sharing.incoming_open_file,
+        name="incoming_open_file",
+    ),
     path("handovers/<uuid:handover_uuid>/", sharing.handover_decide, name="handover_decide"),
     path("break-glass/", oversight.break_glass, name="break_glass"),
     path("break-glass/review/", oversight.break_glass_review, name="break_glass_review"),

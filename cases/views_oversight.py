@@ -224,7 +224,7 @@ def _disclosures(user, person: Person):
     and what it received; no content."""
     org = user.organisation_id
     contributions = (
-        Contribution.objects.filter(person=person)
+        Contribution.objects.filter(person__in=access.records_of_person(person))
         .filter(Q(file__organisation_id=org) | Q(recipients=org))
         .distinct()
         .defer("text")
@@ -233,14 +233,14 @@ def _disclosures(user, person: Person):
         .order_by("-created_at", "-id")
     )
     referrals = (
-        ServiceReferral.objects.filter(file__person=person)
+        ServiceReferral.objects.filter(file__person__in=access.records_of_person(person))
         .filter(Q(file__organisation_id=org) | Q(service__organisation_id=org))
         .defer("shared", "message", "reason")
         .select_related("service__organisation", "file__organisation")
         .order_by("-sent_at", "-id")
     )
     handovers = (
-        Handover.objects.filter(file__person=person)
+        Handover.objects.filter(file__person__in=access.records_of_person(person))
         .filter(Q(file__organisation_id=org) | Q(to_organisation_id=org))
         .defer("summary")
         .select_related("file__organisation", "to_organisation")

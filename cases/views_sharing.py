@@ -258,12 +258,31 @@ def incoming_detail(request, referral_uuid):
         "referral": referral,
         "current": current,
         "sent": _sent_values(referral),
+        "can_open_file": current.status == ServiceReferralStatus.ACCEPTED
+        and not referral.receiver_file_id,
         "form": form if allowed else None,
         "conflict": conflict,
         "mine": request.POST if conflict else None,
         "mine_status": dict(ServiceReferralStatus.choices).get(request.POST.get("status", "")),
     }
     return render(request, "cases/incoming_detail.html", context, status=409 if conflict else 200)
+
+
+@login_required
+@require_POST
+def incoming_open_file(request, referral_uuid):
+    """The receiving organisation's own file on the person, from what was sent only."""
+    referral = access.get_incoming_referral_for_user(
+        request.user, referral_uuid, "case.service_referral.viewed"
+    )
+    try:
+        file = services.open_file_from_service_referral(referral, actor=request.user)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+        return redirect("cases:incoming", referral_uuid=referral.uuid)
+    messages.success(request, _("Your organisation's file is open; you are its case manager."))
+    return redirect("cases:file", file_uuid=file.uuid)
 
 
 @login_required

@@ -237,6 +237,15 @@ def test_a_school_refers_a_minor_and_the_referral_officer_follows_up(visit):
     page.get_by_role("button", name="Send the answer").click()
     expect(page.locator(".messages")).to_contain_text("Your answer is recorded")
     visit.check()
+    # and keeps its own file on Yanis, from the name it was sent: a minor, no date of birth
+    page.get_by_role("button", name="Open our own file").click()
+    expect(page.locator(".messages")).to_contain_text("you are its case manager")
+    person = page.get_by_role("region", name="Person")
+    expect(person).to_contain_text("Yanis Essai (fictif)")
+    expect(person).to_contain_text("Minor")
+    expect(person).to_contain_text("Not recorded")  # no national number
+    expect(page.locator("h1")).not_to_contain_text(handle)
+    visit.check()
     log_out(visit)
 
     # Back on the file, the referral officer sees the answer.

@@ -60,6 +60,8 @@ DIRECT: dict[str, dict[tuple[str, str], str]] = {
         ("cases.handover", "file"): DELETE,
         # the sending organisation's handover to this file runs on its own file's clock
         ("cases.handover", "new_file"): NULL,
+        # likewise the referral to a service from which the receiving organisation opened it
+        ("cases.servicereferral", "receiver_file"): NULL,
         ("cases.breakglass", "file"): DELETE,
         ("cases.referral", "file"): DELETE,  # the referral that opened the file
         ("retention.legalhold", "file"): DELETE,  # lifted ones: an active one stops removal
@@ -70,6 +72,8 @@ DIRECT: dict[str, dict[tuple[str, str], str]] = {
         ("cases.casefile", "person"): HOLDER,
         ("cases.referral", "person"): HOLDER,
         ("cases.contribution", "person"): DELETE,
+        # records opened from this one by receiving services stay theirs, unlinked
+        ("cases.person", "same_as"): NULL,
         ("consultations.agendacase", "person"): DELETE,
         ("consultations.caseaction", "person"): DELETE,
         ("retention.legalhold", "person"): DELETE,

@@ -99,14 +99,14 @@ def _disclosures(person, organisation_id: int) -> list[dict]:
     """What the DPO's organisation passed on about the person or received, newest first,
     without text."""
     contributions = (
-        Contribution.objects.filter(person=person)
+        Contribution.objects.filter(person__in=access.records_of_person(person))
         .filter(Q(file__organisation_id=organisation_id) | Q(recipients=organisation_id))
         .distinct()
         .select_related("author", "to_livc")
         .prefetch_related("recipients")
     )
     referrals = (
-        ServiceReferral.objects.filter(file__person=person)
+        ServiceReferral.objects.filter(file__person__in=access.records_of_person(person))
         .filter(
             Q(file__organisation_id=organisation_id) | Q(service__organisation_id=organisation_id)
         )

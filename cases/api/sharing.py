@@ -19,6 +19,7 @@ from cases.api.common import (
     _managed,
     router,
 )
+from cases.api.file_schemas import FileOut
 from cases.api.sharing_schemas import (
     AnswerIn,
     ContributionIn,
@@ -51,7 +52,7 @@ from cases.forms import (
     WithdrawForm,
     receiving_organisations,
 )
-from cases.models import Handover, ReferralStatus, ServiceReferralStatus
+from cases.models import Handover, ReferralStatus, ServiceReferralStatus, TeamRole
 from core.api import AUTHENTICATED, require_write
 from core.forms import raise_form_errors
 
@@ -294,7 +295,7 @@ def withdraw_service_referral(request, file_uuid: UUID, referral_uuid: UUID):
     )
 
 
-INCOMING_RELATED = ("service", "file__organisation", "sent_by")
+INCOMING_RELATED = ("service", "file__organisation", "sent_by", "receiver_file")
 
 
 @router.get(
@@ -368,6 +369,23 @@ def answer_incoming_referral(request, referral_uuid: UUID, payload: AnswerIn):
         .select_related(*INCOMING_RELATED)
         .get(pk=referral.pk)
     )
+
+
+@router.post(
+    "/incoming/{referral_uuid}/file",
+    response={201: FileOut},
+    auth=AUTHENTICATED,
+    summary="Open your organisation's own file on the person of an accepted referral, "
+    "from what was sent only; you become its case manager",
+)
+def open_file_from_incoming_referral(request, referral_uuid: UUID):
+    require_write(request)
+    referral = access.get_incoming_referral_for_user(
+        request.auth, referral_uuid, "case.service_referral.viewed"
+    )
+    file = services.open_file_from_service_referral(referral, actor=request.auth)
+    file.my_role = TeamRole.MANAGER  # type: ignore[attr-defined]
+    return Status(201, file)
 
 
 # --- Handovers ---------------------------------------------------------------------------------

@@ -231,6 +231,13 @@ class IncomingOut(_ReferralToServiceOut):
 
     from_organisation: str = Field(..., description="Key of the sending organisation")
     shared: dict[str, str] = Field(..., description="The information sent, field by field")
+    own_file: UUID | None = Field(
+        ..., description="Your organisation's file opened from this referral, if any"
+    )
+
+    @staticmethod
+    def resolve_own_file(obj):
+        return obj.receiver_file.uuid if obj.receiver_file_id else None
 
     @staticmethod
     def resolve_from_organisation(obj):

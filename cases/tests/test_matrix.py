@@ -82,6 +82,14 @@ MATRIX = {
         {A: LOGIN, X: 200, OW: 404, T: 404, S: 404, AD: 404, D: 404},
         "person",
     ),
+    # opening B's own file from it: the fixture's referral awaits its answer, so B is sent
+    # back to it with the reason (a 302) and nothing is opened
+    "cases:incoming_open_file": (
+        "service_referral",
+        "post",
+        {A: LOGIN, X: 302, OW: 404, T: 404, S: 404, AD: 404, D: 404},
+        "person",
+    ),
     "cases:handover_decide": ("handover", "get", {A: LOGIN, OW: 404, T: 404, X: 404}, None),
     # break-glass (step-up first) and its review by the DPO
     "cases:break_glass": ("", "get", {A: LOGIN, S: 200, OW: 200}, None),
@@ -155,6 +163,12 @@ MATRIX = {
         "incoming",
         "post",
         {A: 401, X: 200, OW: 404, T: 404, AD: 404},
+        "person",
+    ),
+    "api:open_file_from_incoming_referral": (
+        "incoming",
+        "post",
+        {A: 401, X: 400, OW: 404, T: 404, AD: 404},
         "person",
     ),
     "api:get_disclosure_log": ("person", "get", {A: 401, D: 200, OW: 403, AD: 403}, "person"),
@@ -400,7 +414,7 @@ class CasesMatrix(CasePersonas):
         if name.startswith("api:"):
             url_name = (api_operations()[name] & url_names()).pop()
             return reverse(url_name, kwargs=kwargs)
-        if name == "cases:incoming":
+        if name in ("cases:incoming", "cases:incoming_open_file"):
             kwargs = {"referral_uuid": self.service_referral.uuid}
         return reverse(name, kwargs=kwargs)
 
