@@ -98,14 +98,13 @@ class Person(models.Model):
     national_number = EncryptedTextField(_("national number"), blank=True)
     # A receiving service's own record of a person it was referred (see
     # services.open_file_from_service_referral) holds only what was sent. `same_as` links it to
-    # the first record of the person, so that what partners share about them reaches both;
-    # when the sender kept a minor's date of birth back, the flag is kept without it.
+    # the first record of the person, so that what partners share about them reaches both.
+    # When the sender kept a minor's date of birth back, `minor_until` keeps the flag until
+    # the day they come of age; it is never shown.
     same_as = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    minor_without_birth_date = models.BooleanField(
-        _("minor (date of birth not known)"), default=False
-    )
+    minor_until = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -130,7 +129,20 @@ class Person(models.Model):
     @property
     def is_minor(self) -> bool:
         age = self.age
-        return age < 18 if age is not None else self.minor_without_birth_date
+        if age is not None:
+            return age < 18
+        return self.minor_until is not None and timezone.localdate() < self.minor_until
+
+    @property
+    def comes_of_age_on(self) -> datetime.date | None:
+        """The day the person turns 18, as far as this record knows."""
+        born = self.date_of_birth
+        if born is None:
+            return self.minor_until
+        try:
+            return born.replace(year=born.year + 18)
+        except ValueError:  # born on 29 February
+            return datetime.date(born.year + 18, 3, 1)
 
     @property
     def masked_national_number(self) -> str:

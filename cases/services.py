@@ -180,8 +180,10 @@ def accept_referral(
 
 
 def open_file(person: Person, organisation, *, manager: User, actor: User) -> CaseFile:
-    """The organisation's own file on a person it already works with (e.g. after accepting
-    a referral to one of its services): opened empty, nothing copied from other files."""
+    """The organisation's own file on a person record it already works with (the demo's
+    justice house, which referred the person itself): opened empty, nothing copied from
+    other files. A service that received a referral uses open_file_from_service_referral,
+    whose person record holds only what was sent."""
     if manager.organisation_id != organisation.pk or not works_cases(manager):
         raise ValidationError({"manager": _("Choose a case worker of your organisation.")})
     with transaction.atomic():
@@ -730,6 +732,7 @@ def open_file_from_service_referral(referral: ServiceReferral, *, actor: User) -
                 _("Your organisation has already opened its file from this referral.")
             )
         sent: dict[str, str] = current.shared or {}
+        origin = referral.file.person
         born = sent.get(ReferralField.DATE_OF_BIRTH, "")
         person = Person(
             full_name=sent.get(ReferralField.NAME, ""),
@@ -737,8 +740,8 @@ def open_file_from_service_referral(referral: ServiceReferral, *, actor: User) -
             municipality=sent.get(ReferralField.MUNICIPALITY, ""),
             languages=[code for code in sent.get(ReferralField.LANGUAGES, "").split(", ") if code],
             # the incoming referral already shows a minor as such, date of birth sent or not
-            minor_without_birth_date=not born and referral.file.person.is_minor,
-            same_as_id=referral.file.person.same_as_id or referral.file.person_id,
+            minor_until=origin.comes_of_age_on if not born and origin.is_minor else None,
+            same_as_id=origin.same_as_id or origin.pk,
         )
         person.handle = new_handle(handle_prefix(person.municipality, organisation))
         person.save()

@@ -72,6 +72,7 @@ LIST_FIELDS = (
     "person__handle",
     "person__full_name",
     "person__date_of_birth",
+    "person__minor_until",
     "manager__full_name",
     "manager__email",
 )

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from accounts.roles import requires_mfa
 from audit.services import record, record_person_reads
+from cases.access import records_of_person
 from cases.models import Contribution, LegalBasis, Person
 from consultations.models import (
     DECLARATION_VERSION,
@@ -235,7 +236,9 @@ def contributions_for(case: AgendaCase, user=None) -> QuerySet[Contribution]:
     today = timezone.localdate()
     found = (
         Contribution.objects.filter(
-            person_id=case.person_id, to_livc_id=case.meeting.cell_id, withdrawn_at__isnull=True
+            person__in=records_of_person(case.person),
+            to_livc_id=case.meeting.cell_id,
+            withdrawn_at__isnull=True,
         )
         .exclude(legal_basis=LegalBasis.CONSENT, consent_expires_on__lt=today)
         .select_related("file__organisation")
@@ -348,17 +351,25 @@ def room_cases(meeting: Meeting) -> list[dict[str, Any]]:
         invited_to.setdefault(case_id, set()).add(user_id)
     shown = {c.pk for c in cases if set(invited_ids) <= invited_to.get(c.pk, set())}
     persons = [c.person_id for c in cases if c.pk in shown]
+    # what was shared with the cell about the person from any of their records (Person.same_as)
+    firsts = {c.person.same_as_id or c.person_id for c in cases if c.pk in shown}
+    first_of = {
+        pk: same_as or pk
+        for pk, same_as in Person.objects.filter(
+            Q(pk__in=firsts) | Q(same_as_id__in=firsts)
+        ).values_list("pk", "same_as_id")
+    }
     today = timezone.localdate()
     shared: dict[int, list[Contribution]] = {}
     for contribution in (
         Contribution.objects.filter(
-            person_id__in=persons, to_livc_id=meeting.cell_id, withdrawn_at__isnull=True
+            person_id__in=first_of, to_livc_id=meeting.cell_id, withdrawn_at__isnull=True
         )
         .exclude(legal_basis=LegalBasis.CONSENT, consent_expires_on__lt=today)
         .select_related("file__organisation")
         .order_by("-created_at", "-id")
     ):
-        shared.setdefault(contribution.person_id, []).append(contribution)
+        shared.setdefault(first_of[contribution.person_id], []).append(contribution)
     actions: dict[int, list[CaseAction]] = {}
     for action in CaseAction.objects.filter(
         cell_id=meeting.cell_id,
@@ -371,7 +382,9 @@ def room_cases(meeting: Meeting) -> list[dict[str, Any]]:
         {
             "case": case,
             "shown": case.pk in shown,
-            "contributions": shared.get(case.person_id, []) if case.pk in shown else [],
+            "contributions": shared.get(case.person.same_as_id or case.person_id, [])
+            if case.pk in shown
+            else [],
             "actions": actions.get(case.person_id, []) if case.pk in shown else [],
         }
         for case in cases
@@ -384,9 +397,9 @@ def action_owners(case: AgendaCase) -> QuerySet[Organisation]:
     (never a list of every organisation: it would cost more than the page)."""
     cell_id = case.meeting.cell_id
     seated = Membership.objects.current().filter(platform_id=cell_id).values("organisation_id")
-    shared = Contribution.objects.filter(person_id=case.person_id, to_livc_id=cell_id).values(
-        "file__organisation_id"
-    )
+    shared = Contribution.objects.filter(
+        person__in=records_of_person(case.person), to_livc_id=cell_id
+    ).values("file__organisation_id")
     invited = case.invitations.values("user__organisation_id")
     return Organisation.objects.filter(
         Q(pk__in=seated) | Q(pk__in=shared) | Q(pk__in=invited)

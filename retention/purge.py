@@ -234,16 +234,29 @@ def remove_minutes(ids: list[int], anonymise: set[int]) -> Removal:
     removal.rows.update(run(plan(Meeting, delete_root=False), ids, removal))
     unreferenced = Person.objects.filter(pk__in=list(persons)).exclude(person_held())
     for rel in relations(Person):
-        if rel.related_model is LegalHold:
-            continue
+        if rel.related_model is LegalHold or how_handled(Person, rel) == NULL:
+            continue  # lifted holds, and the records opened from this one, hold nobody
         linked = rel.related_model._base_manager.filter(**{rel.field.name: OuterRef("pk")})
         unreferenced = unreferenced.filter(~Exists(linked))
     orphans = list(unreferenced.values_list("pk", "uuid"))
     for pk, uuid in orphans:
         removal.person_subjects[pk] = str(uuid)
         removal.person_cause[pk] = persons[pk]
+    _pass_on_links([pk for pk, _u in orphans])
     removal.persons.update(run(plan(Person), [pk for pk, _u in orphans], removal))
     return removal
+
+
+def _pass_on_links(person_ids: list[int]) -> None:
+    """The records opened from a person record that goes (Person.same_as) stay linked to
+    each other: the oldest of them becomes the first record of the others. Its own link is
+    then cleared with the removed record's (DIRECT: NULL)."""
+    opened: dict[int, list[int]] = defaultdict(list)
+    linked = Person.objects.filter(same_as_id__in=person_ids).exclude(pk__in=person_ids)
+    for first, pk in linked.order_by("pk").values_list("same_as_id", "pk"):
+        opened[first].append(pk)
+    for heir, *others in opened.values():
+        Person.objects.filter(pk__in=others).update(same_as_id=heir)
 
 
 def _subjects(records, person_field: str, removal: Removal) -> dict[int, int]:
@@ -275,6 +288,7 @@ def _remove_orphans(persons: dict[int, int], anonymise: set[int], removal: Remov
     kept = [pk for pk in ids if persons[pk] in anonymise]
     if kept:
         _consultation_residue(Q(person_id__in=kept), Q(person_id__in=kept), removal.residue)
+    _pass_on_links(ids)
     removal.persons.update(run(plan(Person), ids, removal))
 
 
