@@ -376,8 +376,9 @@ def disclosure_events(user, person: Person) -> QuerySet[AuditEvent]:
     # estimates at one half, and walks the (subject, at) index in the page's order instead
     # (bench/CASES.md: 11,000 events, 30 ms -> 0.2 ms).
     # What the organisation did about the person may be recorded under a linked record's
-    # id (a referral received about the sender's record); most persons have one record,
-    # and an equality keeps the index walk in the page's order.
+    # id (a referral received about the sender's record). Most persons have one record, and
+    # an equality keeps the index walk in the page's order; with several, PostgreSQL reads
+    # and sorts all their events for each page (bench/CASES.md, finding 2).
     subjects = [str(u) for u in records_of_person(person).values_list("uuid", flat=True)]
     about = Q(subject=str(person.uuid)) if len(subjects) < 2 else Q(subject__in=subjects)
     return AuditEvent.objects.filter(about).filter(

@@ -100,7 +100,8 @@ class Person(models.Model):
     # services.open_file_from_service_referral) holds only what was sent. `same_as` links it to
     # the first record of the person, so that what partners share about them reaches both.
     # When the sender kept a minor's date of birth back, `minor_until` keeps the flag until
-    # the day they come of age; it is never shown.
+    # the 1st of January after they come of age (not the birthday, which would show the
+    # date of birth when the flag goes); it is never shown.
     same_as = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -740,7 +740,9 @@ def open_file_from_service_referral(referral: ServiceReferral, *, actor: User) -
             municipality=sent.get(ReferralField.MUNICIPALITY, ""),
             languages=[code for code in sent.get(ReferralField.LANGUAGES, "").split(", ") if code],
             # the incoming referral already shows a minor as such, date of birth sent or not
-            minor_until=origin.comes_of_age_on if not born and origin.is_minor else None,
+            minor_until=_new_year_after(origin.comes_of_age_on)
+            if not born and origin.is_minor
+            else None,
             same_as_id=origin.same_as_id or origin.pk,
         )
         person.handle = new_handle(handle_prefix(person.municipality, organisation))
@@ -758,6 +760,14 @@ def open_file_from_service_referral(referral: ServiceReferral, *, actor: User) -
             subject=referral.file.person.uuid,
         )
     return file
+
+
+def _new_year_after(day: datetime.date | None) -> datetime.date | None:
+    """The 1st of January on or after `day`: a minor's flag on a record without their date
+    of birth ends then rather than on their birthday, which would give the date away."""
+    if day is None or (day.month, day.day) == (1, 1):
+        return day
+    return datetime.date(day.year + 1, 1, 1)
 
 
 def withdraw_service_referral(referral: ServiceReferral, *, actor: User) -> ServiceReferral:

@@ -27,7 +27,7 @@ from cases.models import CaseFile, Contribution, Person, ServiceReferral, TeamMe
 from cases.tests.base import CasePersonas, make_file, make_person
 from core.testing import TOTP_SECRET, make_org, make_service, make_user
 from platforms.models import Platform
-from retention.purge import remove_files
+from retention.purge import _pass_on_links, remove_files
 
 BASIS = {
     "purpose": "Coordinate the guidance",
@@ -115,14 +115,24 @@ class OpenFileServiceTest(ReceiverFileCase):
         person = self.open_c(fields=["name"], file=minor_file).person
         self.assertIsNone(person.date_of_birth)
         self.assertTrue(person.is_minor)
-        self.assertEqual(person.minor_until, born.replace(year=born.year + 18))
-        person.minor_until = timezone.localdate()  # the day they turn 18
+        # not their 18th birthday, which would give the date of birth away when the flag goes
+        self.assertEqual(person.minor_until, datetime.date(born.year + 18, 1, 1))
+        person.minor_until = timezone.localdate()
         self.assertFalse(person.is_minor)
+        person.minor_until = timezone.localdate() + datetime.timedelta(days=1)
+        self.assertTrue(person.is_minor)
 
         sent_birth = self.open_c(fields=["date_of_birth"], file=minor_file).person
         self.assertEqual(sent_birth.date_of_birth, born)
         self.assertIsNone(sent_birth.minor_until)
         self.assertTrue(sent_birth.is_minor)
+
+    def test_the_flag_ends_on_the_new_year_after_the_18th_birthday(self):
+        leap = make_person("Leap Year", datetime.date(2008, 2, 29))
+        self.assertEqual(leap.comes_of_age_on, datetime.date(2026, 3, 1))
+        self.assertEqual(services._new_year_after(leap.comes_of_age_on), datetime.date(2027, 1, 1))
+        first = datetime.date(2027, 1, 1)
+        self.assertEqual(services._new_year_after(first), first)  # already rounded: kept
 
     def test_it_is_refused_before_acceptance_twice_and_to_others(self):
         waiting = self.refer(accept=False)
@@ -255,10 +265,13 @@ class OpenFileApiTest(ReceiverFileCase):
     def test_the_sender_sees_no_trace_of_it_in_the_api(self):
         referral = self.refer()
         services.open_file_from_service_referral(referral, actor=self.worker_c)
+        file_c = ServiceReferral.objects.get(pk=referral.pk).receiver_file
         self.login(self.partner)
         sent = self.client.get(f"/api/v1/cases/files/{self.file.uuid}/service-referrals")
-        self.assertNotIn("own_file", sent.content.decode())
-        self.assertNotIn("receiver", sent.content.decode())
+        self.assertEqual(sent.status_code, 200)
+        self.assertIn(str(referral.uuid), sent.content.decode())
+        for trace in (str(file_c.uuid), file_c.person.handle, "own_file"):
+            self.assertNotIn(trace, sent.content.decode())
 
     def test_outside_the_receiving_organisation_it_is_a_404(self):
         referral = self.refer()
@@ -350,6 +363,10 @@ class LinkedRecordsTest(ReceiverFileCase):
         )
         events = access.disclosure_events(self.dpo_c, file_c.person)
         self.assertFalse(events.filter(actor__organisation=self.org_a).exists())
+        # nor does A's DPO see C's work on the person
+        events = access.disclosure_events(self.dpo, self.person)
+        self.assertTrue(events.filter(actor=self.officer).exists())  # the referral it sent
+        self.assertFalse(events.filter(actor__organisation=self.org_c).exists())
 
     def test_when_the_first_record_goes_the_others_stay_linked_to_each_other(self):
         first_c = self.open_c()
@@ -363,3 +380,18 @@ class LinkedRecordsTest(ReceiverFileCase):
         self.assertEqual(second_c.person.same_as, first_c.person)
         self.assertEqual(Contribution.objects.filter(file=first_c).count(), 1)
         self.assertIsNone(ServiceReferral.objects.filter(receiver_file=first_c).first())
+
+    def test_links_are_passed_on_per_first_record_and_never_to_a_removed_one(self):
+        first_c = self.open_c().person
+        gone = self.open_c(fields=["municipality"]).person
+        kept = self.open_c(fields=["languages"]).person
+        other = make_person("Quinn Sample", datetime.date(1985, 3, 3))
+        other_file = make_file(other, self.org_a, self.officer)
+        other_c = self.open_c(file=other_file).person
+        other_c2 = self.open_c(file=other_file, fields=["municipality"]).person
+        _pass_on_links([self.person.pk, gone.pk, other.pk])
+        for record in (first_c, gone, kept, other_c, other_c2):
+            record.refresh_from_db()
+        self.assertEqual(kept.same_as, first_c)
+        self.assertEqual(other_c2.same_as, other_c)
+        self.assertEqual(first_c.same_as, self.person)  # cleared with the removal itself
