@@ -84,12 +84,16 @@ def is_dpo(user) -> bool:
     return has_capability(user, "audit.view_audit_log")
 
 
+def records_of_persons(persons) -> QuerySet[Person]:
+    """The persons' records across organisations: each one's first record and those opened
+    from it by receiving services (Person.same_as). What was shared, referred or handed over
+    about a person may sit on any of them."""
+    firsts = {person.first_record_id for person in persons}
+    return Person.objects.filter(Q(pk__in=firsts) | Q(same_as_id__in=firsts))
+
+
 def records_of_person(person: Person) -> QuerySet[Person]:
-    """The person's records across organisations: the first one and those opened from it by
-    receiving services (Person.same_as). What was shared, referred or handed over about the
-    person may sit on any of them."""
-    first = person.same_as_id or person.pk
-    return Person.objects.filter(Q(pk=first) | Q(same_as_id=first))
+    return records_of_persons([person])
 
 
 # --- Files ------------------------------------------------------------------------------

@@ -135,6 +135,11 @@ class Person(models.Model):
         return self.minor_until is not None and timezone.localdate() < self.minor_until
 
     @property
+    def first_record_id(self) -> int:
+        """The person's first record: this one, or the one it was opened from (same_as)."""
+        return self.same_as_id or self.pk
+
+    @property
     def comes_of_age_on(self) -> datetime.date | None:
         """The day the person turns 18, as far as this record knows."""
         born = self.date_of_birth

@@ -743,21 +743,19 @@ def open_file_from_service_referral(referral: ServiceReferral, *, actor: User) -
             minor_until=_new_year_after(origin.comes_of_age_on)
             if not born and origin.is_minor
             else None,
-            same_as_id=origin.same_as_id or origin.pk,
+            same_as_id=origin.first_record_id,
         )
         person.handle = new_handle(handle_prefix(person.municipality, organisation))
         person.save()
         record("case.person.created", actor=actor, target=person, subject=person.uuid)
-        file = CaseFile.objects.create(person=person, organisation=organisation, manager=actor)
-        record("case.file.created", actor=actor, target=file, subject=person.uuid)
-        _seat(file, actor, TeamRole.MANAGER, actor)
+        file = _file_for(person, organisation, actor, actor)
         current.receiver_file = file
         current.save(update_fields=["receiver_file"])
         record(
             "case.service_referral.file_opened",
             actor=actor,
             target=current,
-            subject=referral.file.person.uuid,
+            subject=origin.uuid,
         )
     return file
 

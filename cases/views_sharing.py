@@ -278,8 +278,7 @@ def incoming_open_file(request, referral_uuid):
     try:
         file = services.open_file_from_service_referral(referral, actor=request.user)
     except ValidationError as error:
-        for text in error.messages:
-            messages.error(request, text)
+        messages.error(request, " ".join(error.messages))
         return redirect("cases:incoming", referral_uuid=referral.uuid)
     messages.success(request, _("Your organisation's file is open; you are its case manager."))
     return redirect("cases:file", file_uuid=file.uuid)

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from accounts.roles import requires_mfa
 from audit.services import record, record_person_reads
-from cases.access import records_of_person
+from cases.access import records_of_person, records_of_persons
 from cases.models import Contribution, LegalBasis, Person
 from consultations.models import (
     DECLARATION_VERSION,
@@ -352,13 +352,8 @@ def room_cases(meeting: Meeting) -> list[dict[str, Any]]:
     shown = {c.pk for c in cases if set(invited_ids) <= invited_to.get(c.pk, set())}
     persons = [c.person_id for c in cases if c.pk in shown]
     # what was shared with the cell about the person from any of their records (Person.same_as)
-    firsts = {c.person.same_as_id or c.person_id for c in cases if c.pk in shown}
-    first_of = {
-        pk: same_as or pk
-        for pk, same_as in Person.objects.filter(
-            Q(pk__in=firsts) | Q(same_as_id__in=firsts)
-        ).values_list("pk", "same_as_id")
-    }
+    records = records_of_persons(c.person for c in cases if c.pk in shown)
+    first_of = {pk: same_as or pk for pk, same_as in records.values_list("pk", "same_as_id")}
     today = timezone.localdate()
     shared: dict[int, list[Contribution]] = {}
     for contribution in (
@@ -382,7 +377,7 @@ def room_cases(meeting: Meeting) -> list[dict[str, Any]]:
         {
             "case": case,
             "shown": case.pk in shown,
-            "contributions": shared.get(case.person.same_as_id or case.person_id, [])
+            "contributions": shared.get(case.person.first_record_id, [])
             if case.pk in shown
             else [],
             "actions": actions.get(case.person_id, []) if case.pk in shown else [],

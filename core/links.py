@@ -20,6 +20,6 @@ def uuid_links(viewname: str, *leading: Any) -> Callable[[Any], str]:
     value put in its place."""
     sample = reverse(viewname, args=[*leading, _SAMPLE])
     head, found, tail = sample.rpartition(str(_SAMPLE))
-    if not found:  # a converter that would not show the uuid as is
-        return lambda value: reverse(viewname, args=[*leading, value])
+    if not found:
+        raise ValueError(f"{viewname} does not take a uuid as its last argument")
     return lambda value: f"{head}{uuid.UUID(str(value))}{tail}"
