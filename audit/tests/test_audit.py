@@ -6,7 +6,7 @@ from django.db import IntegrityError, InternalError, ProgrammingError, connectio
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from audit.services import record, record_many
+from audit.services import record, record_many, record_person_reads
 from core import request_context
 from core.testing import Personas
 
@@ -83,6 +83,42 @@ class RecordManyTest(Personas):
     def test_it_writes_nothing_for_no_events(self):
         with self.assertNumQueries(0):
             self.assertEqual(record_many([]), 0)
+
+    def test_a_lists_reads_are_one_event_per_row_shown_alike_but_for_target_and_person(self):
+        rows = [(1000 + i, f"person-{i}" if i % 3 else None) for i in range(130)]
+        token = request_context.set_current(request_context.RequestContext("req-2", "10.0.0.7"))
+        try:
+            # PostgreSQL takes any number of rows in one statement; SQLite, 100 per INSERT
+            with self.assertNumQueries(1 if connection.vendor == "postgresql" else 2):
+                written = record_person_reads(
+                    "thing.listed", actor=self.reader, target_type="cases.casefile", rows=rows
+                )
+        finally:
+            request_context.reset(token)
+        self.assertEqual(written, 130)
+        events = list(AuditEvent.objects.filter(action="thing.listed").order_by("id"))
+        self.assertEqual(
+            [(e.target_id, e.subject) for e in events],
+            [(str(target), subject or "") for target, subject in rows],
+        )
+        shared = {
+            (e.actor_id, e.actor_label, e.organisation_id, e.target_type, e.request_id, e.ip)
+            for e in events
+        }
+        self.assertEqual(
+            shared,
+            {
+                (
+                    self.reader.pk,
+                    self.reader.email,
+                    self.reader.organisation_id,
+                    "cases.casefile",
+                    "req-2",
+                    "10.0.0.7",
+                )
+            },
+        )
+        self.assertEqual({(e.reason, e.via, str(e.changes)) for e in events}, {("", "", "{}")})
 
 
 class AuditPageTest(Personas):
