@@ -225,8 +225,7 @@ def _disclosures(user, person: Person):
     org = user.organisation_id
     contributions = (
         Contribution.objects.filter(person__in=access.records_of_person(person))
-        .filter(Q(file__organisation_id=org) | Q(recipients=org))
-        .distinct()
+        .filter(access.passed_on_or_received(org))
         .defer("text")
         .select_related("file__organisation", "to_livc")
         .prefetch_related("recipients")

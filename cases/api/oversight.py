@@ -100,8 +100,7 @@ def _disclosures(person, organisation_id: int) -> list[dict]:
     without text."""
     contributions = (
         Contribution.objects.filter(person__in=access.records_of_person(person))
-        .filter(Q(file__organisation_id=organisation_id) | Q(recipients=organisation_id))
-        .distinct()
+        .filter(access.passed_on_or_received(organisation_id))
         .select_related("author", "to_livc")
         .prefetch_related("recipients")
     )

@@ -36,7 +36,7 @@ from cases.models import (
     ServiceReferral,
 )
 from cases.tests.base import CasePersonas, make_file, make_person
-from core.testing import TOTP_SECRET
+from core.testing import TOTP_SECRET, make_org
 
 API = "/api/v1/cases"
 
@@ -748,6 +748,16 @@ class DisclosureLogTest(ApiCase):
         self.assertNotIn("Pat follows", response.content.decode())
         self.assertNotIn("Pat Example", response.content.decode())
         self.assertTrue(events("case.disclosures.viewed", actor=self.dpo))
+
+    def test_a_contribution_to_two_organisations_is_one_disclosure(self):
+        make_org("agency-c", "Agency C")
+        shared = self.share(user=self.partner, recipients=["agency-b", "agency-c"])
+        self.assertEqual(shared.status_code, 201, shared.content)
+        body = self.call("get", self.url(), user=self.dpo).json()
+        self.assertEqual(
+            [d["recipients"] for d in body["disclosures"] if d["kind"] == "contribution"],
+            [["agency-b", "agency-c"]],
+        )
 
     def test_its_events_are_cursor_paginated(self):
         for _n in range(3):

@@ -35,7 +35,7 @@ from cases.models import (
 )
 from cases.tests.base import CasePersonas, make_file, make_person
 from core.encryption import decrypt_bytes, encrypt_bytes
-from core.testing import TOTP_SECRET, make_user
+from core.testing import TOTP_SECRET, make_org, make_user
 
 
 def audited(action: str, user, person) -> bool:
@@ -908,6 +908,16 @@ class DisclosureTest(SharingCase):
         with CaptureQueriesContext(connection) as many:
             self.get("disclosures", self.person.uuid)
         self.assertEqual(len(few), len(many))
+
+    def test_a_contribution_to_several_organisations_is_listed_once_on_either_side(self):
+        self.shared.recipients.add(make_org("agency-c", "Agency C"))
+        dpo_b = make_user("dpo@b.test", self.org_b, Role.DPO, mfa=True)
+        for dpo in (self.dpo, dpo_b):  # the sender's DPO and one recipient's
+            with self.subTest(dpo=dpo.email):
+                self.login(dpo)
+                response = self.get("disclosures", self.person.uuid)
+                listed = [c.pk for c in response.context["contributions"]]
+                self.assertEqual(listed, [self.shared.pk])
 
     def test_the_export_redacts_third_parties(self):
         self.login(self.partner)
