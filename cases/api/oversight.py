@@ -18,7 +18,7 @@ from cases.api.sharing_schemas import (
     DisclosureLogOut,
 )
 from cases.forms import BreakGlassForm, ReviewForm
-from cases.models import Contribution, ServiceReferral
+from cases.models import Contribution, Handover, ServiceReferral
 from core.api import AUTHENTICATED, ErrorOut, require_write, step_up_refused
 from core.forms import raise_form_errors
 
@@ -111,6 +111,12 @@ def _disclosures(person, organisation_id: int) -> list[dict]:
         )
         .select_related("service__organisation", "sent_by")
     )
+    handovers = (
+        Handover.objects.filter(file__person__in=access.records_of_person(person))
+        .filter(Q(file__organisation_id=organisation_id) | Q(to_organisation_id=organisation_id))
+        .defer("summary")
+        .select_related("to_organisation", "requested_by")
+    )
     rows = [
         {
             "kind": "contribution",
@@ -143,6 +149,22 @@ def _disclosures(person, organisation_id: int) -> list[dict]:
             "withdrawn_at": None,
         }
         for r in referrals
+    ]
+    rows += [
+        {
+            "kind": "handover",
+            "id": h.uuid,
+            "at": h.requested_at,
+            "by": h.requested_by.email,
+            "legal_basis": h.legal_basis,
+            "purpose": "",
+            "recipients": [h.to_organisation.key],
+            "service": None,
+            "information": ["summary"],
+            "status": h.status,
+            "withdrawn_at": None,
+        }
+        for h in handovers
     ]
     return sorted(rows, key=lambda row: row["at"], reverse=True)
 

@@ -288,7 +288,7 @@ class DisclosureOut(Schema):
     """Something the organisation passed on about the person: to whom, on which basis.
     Never the text itself."""
 
-    kind: str = Field(..., description="contribution or service_referral")
+    kind: str = Field(..., description="contribution, service_referral or handover")
     id: UUID
     at: datetime.datetime
     by: str = Field(..., description="E-mail of the professional")
@@ -296,7 +296,9 @@ class DisclosureOut(Schema):
     purpose: str
     recipients: list[str] = Field(..., description="Organisation keys (and LIVC-R key)")
     service: UUID | None
-    information: list[str] = Field(..., description="What was passed: kind, or fields sent")
+    information: list[str] = Field(
+        ..., description="What was passed: kind, fields sent, or the handover's summary"
+    )
     status: str
     withdrawn_at: datetime.datetime | None
 

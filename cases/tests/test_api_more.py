@@ -24,7 +24,7 @@ from cases.models import (
 from cases.services import MAX_ATTACHMENT_BYTES
 from cases.tests.base import make_file
 from cases.tests.test_api import API, ApiCase, current_code, events
-from core.testing import make_user
+from core.testing import make_org, make_user
 
 OUTSIDERS = ("partner_b", "colleague", "admin", "dpo")
 
@@ -379,6 +379,23 @@ class HandoverTest(MoreApiCase):
             },
             actor=self.officer,
         )
+
+    def test_both_organisations_dpos_find_the_handover_in_the_disclosure_log(self):
+        handover = self.request_handover()
+        dpo_b = make_user("dpo@b.test", self.org_b, Role.DPO, mfa=True)
+        url = f"{API}/persons/{self.person.uuid}/disclosures"
+        for dpo in (self.dpo, dpo_b):  # the sender's and the receiver's
+            with self.subTest(dpo=dpo.email):
+                response = self.call("get", url, user=dpo)
+                self.assertEqual(response.status_code, 200, response.content)
+                handovers = [d for d in response.json()["disclosures"] if d["kind"] == "handover"]
+                self.assertEqual(
+                    [(h["id"], h["recipients"], h["status"], h["by"]) for h in handovers],
+                    [(str(handover.uuid), ["agency-b"], "pending", "officer@a.test")],
+                )
+                self.assertNotIn("moves to B", response.content.decode())  # never the text
+        other = make_user("dpo@c.test", make_org("agency-c", "Agency C"), Role.DPO, mfa=True)
+        self.assertEqual(self.call("get", url, user=other).status_code, 404)
 
     def test_anonymous_callers_are_refused(self):
         handover = self.request_handover()
