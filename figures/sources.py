@@ -148,10 +148,17 @@ def _field(path: str) -> Callable[[Figure], dict[str, models.Expression | F]]:
 def _age_band(figure: Figure) -> dict[str, models.Expression | F]:
     """The person's age band on the record's date, computed in the database exactly as
     retention.models.age_band does: years between the two dates, one less before the
-    birthday."""
+    birthday; without a date of birth, a minor while the record's date is before the
+    person's `minor_until`."""
     birth, on = figure.birth, figure.date
-    assert birth is not None
+    assert birth is not None and birth.endswith("date_of_birth")
+    minor_until = birth.removesuffix("date_of_birth") + "minor_until"
     before_birthday = Q(_om__lt=F("_bm")) | Q(_om=F("_bm"), _od__lt=F("_bd"))
+    flag_still_on = (
+        Q(_my__gt=F("_oy"))
+        | Q(_my=F("_oy"), _mm__gt=F("_om"))
+        | Q(_my=F("_oy"), _mm=F("_om"), _md__gt=F("_od"))
+    )
     return {
         "_by": ExtractYear(birth),
         "_bm": ExtractMonth(birth),
@@ -159,6 +166,9 @@ def _age_band(figure: Figure) -> dict[str, models.Expression | F]:
         "_oy": ExtractYear(on),
         "_om": ExtractMonth(on),
         "_od": ExtractDay(on),
+        "_my": ExtractYear(minor_until),
+        "_mm": ExtractMonth(minor_until),
+        "_md": ExtractDay(minor_until),
         "_age": F("_oy")
         - F("_by")
         - models.Case(
@@ -167,6 +177,10 @@ def _age_band(figure: Figure) -> dict[str, models.Expression | F]:
             output_field=models.IntegerField(),
         ),
         "_k": models.Case(
+            models.When(
+                Q(**{f"{birth}__isnull": True}) & flag_still_on,
+                then=Value(AgeBand.MINOR.value),
+            ),
             models.When(**{f"{birth}__isnull": True}, then=Value(AgeBand.UNKNOWN.value)),
             models.When(_age__lt=18, then=Value(AgeBand.MINOR.value)),
             models.When(_age__lte=25, then=Value(AgeBand.YOUNG.value)),

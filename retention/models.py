@@ -32,9 +32,17 @@ class AgeBand(models.TextChoices):
     UNKNOWN = "unknown", _("Age unknown")
 
 
-def age_band(date_of_birth: datetime.date | None, on: datetime.date) -> str:
-    """The band of a person born on `date_of_birth` on the day `on`."""
+def age_band(
+    date_of_birth: datetime.date | None,
+    on: datetime.date,
+    minor_until: datetime.date | None = None,
+) -> str:
+    """The band of a person born on `date_of_birth` on the day `on`. Without a date of
+    birth, a record that only knows the person is a minor (cases.Person.minor_until, for
+    a service sent no date of birth) counts them as one until that day."""
     if date_of_birth is None:
+        if minor_until is not None and on < minor_until:
+            return AgeBand.MINOR
         return AgeBand.UNKNOWN
     age = (
         on.year

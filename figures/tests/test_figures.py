@@ -15,7 +15,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from audit.models import AuditEvent
-from cases.models import GuidancePlan, Referral, ServiceReferral
+from cases.models import GuidancePlan, Person, Referral, ServiceReferral
 from consultations.models import AgendaCase, CaseAction, Meeting
 from figures import sources
 from figures.exports import safe_cell
@@ -63,22 +63,37 @@ class CountingTest(FigurePersonas):
         ]
         for born in born_on:
             make_referrals(self.org_a, self.officer, 1, DAY, born=born)
-        Referral.objects.create(
-            person=make_person(None),
-            organisation=self.org_a,
-            source="professional",
-            concern="c",
-            received_on=DAY,
-            created_by=self.officer,
-        )
+        # without a date of birth: unknown, or a minor while `minor_until` is after the day
+        minor_until = [
+            None,
+            datetime.date(2027, 1, 1),
+            datetime.date(2026, 3, 3),  # the flag ends tomorrow: still a minor
+            datetime.date(2026, 3, 2),  # ends on the day: no longer
+            datetime.date(2026, 1, 1),
+        ]
+        for until in minor_until:
+            person = make_person(None)
+            Person.objects.filter(pk=person.pk).update(minor_until=until)
+            Referral.objects.create(
+                person=person,
+                organisation=self.org_a,
+                source="professional",
+                concern="c",
+                received_on=DAY,
+                created_by=self.officer,
+            )
         figure = sources.get_figure("referrals")
         counts = sources.live_counts(figure, figure.breakdown("age_band"))
         expected: dict = {}
-        for born in [*born_on, None]:
-            key = (age_band(born, DAY), "Namur", 2026, 1)
+        for born, until in [*((b, None) for b in born_on), *((None, u) for u in minor_until)]:
+            key = (age_band(born, DAY, until), "Namur", 2026, 1)
             expected[key] = expected.get(key, 0) + 1
         self.assertEqual(counts, expected)
         self.assertEqual(len(expected), 5)  # every band, "unknown" included
+        self.assertEqual(
+            [age_band(None, DAY, until) for until in minor_until],
+            ["unknown", "minor", "minor", "unknown", "unknown"],
+        )
 
     def test_it_adds_the_residue_of_deleted_records(self):
         make_referrals(self.org_a, self.officer, 3, DAY)
