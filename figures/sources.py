@@ -149,7 +149,7 @@ def _age_band(figure: Figure) -> dict[str, models.Expression | F]:
     """The person's age band on the record's date, computed in the database exactly as
     retention.models.age_band does: years between the two dates, one less before the
     birthday; without a date of birth, a minor while the record's date is before the
-    person's `minor_until`."""
+    person's `minor_until` (see age_band for what that means near their 18th birthday)."""
     birth, on = figure.birth, figure.date
     assert birth is not None and birth.endswith("date_of_birth")
     minor_until = birth.removesuffix("date_of_birth") + "minor_until"

@@ -39,7 +39,10 @@ def age_band(
 ) -> str:
     """The band of a person born on `date_of_birth` on the day `on`. Without a date of
     birth, a record that only knows the person is a minor (cases.Person.minor_until, for
-    a service sent no date of birth) counts them as one until that day."""
+    a service sent no date of birth) counts them as one until that day: the 1st of January
+    after they turn 18, so for up to a year such a record still says "under 18" where the
+    sender's, with the date, says 18-25. Residue written before this rule (2026-11-22)
+    counted such records as unknown."""
     if date_of_birth is None:
         if minor_until is not None and on < minor_until:
             return AgeBand.MINOR

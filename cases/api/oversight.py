@@ -101,7 +101,8 @@ def _disclosures(person, organisation_id: int) -> list[dict]:
     contributions = (
         Contribution.objects.filter(person__in=access.records_of_person(person))
         .filter(access.passed_on_or_received(organisation_id))
-        .select_related("author", "to_livc")
+        .defer("text", "consent_reference", "withdrawal_reason")  # never shown: not decrypted
+        .select_related("author", "to_livc", "file__organisation")
         .prefetch_related("recipients")
     )
     referrals = (
@@ -109,13 +110,14 @@ def _disclosures(person, organisation_id: int) -> list[dict]:
         .filter(
             Q(file__organisation_id=organisation_id) | Q(service__organisation_id=organisation_id)
         )
-        .select_related("service__organisation", "sent_by")
+        .defer("shared", "message", "reason")
+        .select_related("service__organisation", "sent_by", "file__organisation")
     )
     handovers = (
         Handover.objects.filter(file__person__in=access.records_of_person(person))
         .filter(Q(file__organisation_id=organisation_id) | Q(to_organisation_id=organisation_id))
-        .defer("summary")
-        .select_related("to_organisation", "requested_by")
+        .defer("summary", "consent_reference")
+        .select_related("to_organisation", "requested_by", "file__organisation")
     )
     rows = [
         {
@@ -123,6 +125,7 @@ def _disclosures(person, organisation_id: int) -> list[dict]:
             "id": c.uuid,
             "at": c.created_at,
             "by": c.author.email,
+            "organisation": c.file.organisation.key,
             "legal_basis": c.legal_basis,
             "purpose": c.purpose,
             "recipients": sorted(o.key for o in c.recipients.all())
@@ -140,6 +143,7 @@ def _disclosures(person, organisation_id: int) -> list[dict]:
             "id": r.uuid,
             "at": r.sent_at,
             "by": r.sent_by.email,
+            "organisation": r.file.organisation.key,
             "legal_basis": r.legal_basis,
             "purpose": "",
             "recipients": [r.service.organisation.key],
@@ -156,6 +160,7 @@ def _disclosures(person, organisation_id: int) -> list[dict]:
             "id": h.uuid,
             "at": h.requested_at,
             "by": h.requested_by.email,
+            "organisation": h.file.organisation.key,
             "legal_basis": h.legal_basis,
             "purpose": "",
             "recipients": [h.to_organisation.key],

@@ -292,6 +292,7 @@ class DisclosureOut(Schema):
     id: UUID
     at: datetime.datetime
     by: str = Field(..., description="E-mail of the professional")
+    organisation: str = Field(..., description="Key of the organisation whose file it left")
     legal_basis: str
     purpose: str
     recipients: list[str] = Field(..., description="Organisation keys (and LIVC-R key)")

@@ -738,8 +738,11 @@ class DisclosureLogTest(ApiCase):
         body = response.json()
         self.assertEqual(body["person"]["handle"], self.person.handle)
         self.assertEqual(
-            [(d["kind"], d["legal_basis"], d["recipients"]) for d in body["disclosures"]],
-            [("contribution", "case_consultation", ["agency-b"])],
+            [
+                (d["kind"], d["organisation"], d["legal_basis"], d["recipients"])
+                for d in body["disclosures"]
+            ],
+            [("contribution", "agency-a", "case_consultation", ["agency-b"])],
         )
         actions = [(e["actor"], e["action"]) for e in body["events"]]
         self.assertIn(("partner@a.test", "case.file.viewed"), actions)

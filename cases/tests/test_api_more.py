@@ -390,8 +390,11 @@ class HandoverTest(MoreApiCase):
                 self.assertEqual(response.status_code, 200, response.content)
                 handovers = [d for d in response.json()["disclosures"] if d["kind"] == "handover"]
                 self.assertEqual(
-                    [(h["id"], h["recipients"], h["status"], h["by"]) for h in handovers],
-                    [(str(handover.uuid), ["agency-b"], "pending", "officer@a.test")],
+                    [
+                        (h["id"], h["organisation"], h["recipients"], h["status"], h["by"])
+                        for h in handovers
+                    ],
+                    [(str(handover.uuid), "agency-a", ["agency-b"], "pending", "officer@a.test")],
                 )
                 self.assertNotIn("moves to B", response.content.decode())  # never the text
         other = make_user("dpo@c.test", make_org("agency-c", "Agency C"), Role.DPO, mfa=True)

@@ -18,6 +18,7 @@ from collections import Counter
 from cases.models import (
     CaseFile,
     GuidancePlan,
+    Person,
     Referral,
     ServiceReferral,
 )
@@ -178,6 +179,27 @@ class ResidueMatchesFiguresTest(RetentionPersonas):
         self.assertEqual(
             set(Residue.objects.values_list("kind", flat=True)), set(ResidueKind.values)
         )
+        after = figure_counts()
+        for key, counts in before.items():
+            with self.subTest(figure=key):
+                self.assertEqual(after[key], counts)
+
+    def test_a_minor_known_only_by_minor_until_counts_the_same_after_the_purge(self):
+        self.build()
+        # a receiving service's record: no date of birth, a minor until 1 January 2021
+        Person.objects.filter(pk__in=[self.person.pk, self.referral.person_id]).update(
+            date_of_birth=None, minor_until=datetime.date(2021, 1, 1)
+        )
+        before = figure_counts()
+        self.assertIn(("minor", "Namur", 2020), before[("files", "age_band")])
+        residue: Counter = Counter()
+        for remove, ids in (
+            (purge.remove_files, [self.file.pk]),
+            (purge.remove_referrals, [self.referral.pk]),
+            (purge.remove_minutes, self.meetings),
+        ):
+            residue.update(remove(ids, set(ids)).residue)
+        purge.add_residue(residue)
         after = figure_counts()
         for key, counts in before.items():
             with self.subTest(figure=key):
