@@ -249,12 +249,28 @@ def can_refer_person(user) -> bool:
 # --- Shared file -------------------------------------------------------------------------
 
 
-def passed_on_or_received(organisation_id: int) -> Q:
-    """Contributions an organisation made from its own files or was among the recipients
-    of. The recipients as a subquery rather than a join: a join repeats a contribution per
-    recipient, and the DISTINCT that undoes it cost the planner 4 ms (bench/CASES.md)."""
-    received = Contribution.recipients.through.objects.filter(organisation_id=organisation_id)
-    return Q(file__organisation_id=organisation_id) | Q(pk__in=received.values("contribution_id"))
+def disclosed(person: Person, organisation_id: int):
+    """What an organisation passed on about the person, or received, on any of their
+    records (for its DPO; the caller loads the person through get_person_for_dpo): its
+    contributions and those addressed to it, its referrals to services and those to its
+    services, its handovers and those to it. Querysets, each for the caller to shape.
+
+    The recipients of contributions as a subquery rather than a join: a join repeats a
+    contribution per recipient, and the DISTINCT that undoes it cost the planner 4 ms
+    (bench/CASES.md)."""
+    records = records_of_person(person)
+    org = organisation_id
+    received = Contribution.recipients.through.objects.filter(organisation_id=org)
+    contributions = Contribution.objects.filter(person__in=records).filter(
+        Q(file__organisation_id=org) | Q(pk__in=received.values("contribution_id"))
+    )
+    referrals = ServiceReferral.objects.filter(file__person__in=records).filter(
+        Q(file__organisation_id=org) | Q(service__organisation_id=org)
+    )
+    handovers = Handover.objects.filter(file__person__in=records).filter(
+        Q(file__organisation_id=org) | Q(to_organisation_id=org)
+    )
+    return contributions, referrals, handovers
 
 
 def visible_contributions(user, file: CaseFile) -> QuerySet[Contribution]:

@@ -15,7 +15,7 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -36,11 +36,8 @@ from cases.forms import (
     ReviewForm,
 )
 from cases.models import (
-    Contribution,
-    Handover,
     Person,
     ReferralField,
-    ServiceReferral,
 )
 from cases.views_sharing import paginate
 from core.forms import add_service_errors
@@ -222,30 +219,19 @@ def disclosure_search(request):
 def _disclosures(user, person: Person):
     """What the DPO's organisation shared about the person, with whom and on which basis,
     and what it received; no content."""
-    org = user.organisation_id
-    contributions = (
-        Contribution.objects.filter(person__in=access.records_of_person(person))
-        .filter(access.passed_on_or_received(org))
-        .defer("text")
+    contributions, referrals, handovers = access.disclosed(person, user.organisation_id)
+    return (
+        contributions.defer("text")
         .select_related("file__organisation", "to_livc")
         .prefetch_related("recipients")
-        .order_by("-created_at", "-id")
-    )
-    referrals = (
-        ServiceReferral.objects.filter(file__person__in=access.records_of_person(person))
-        .filter(Q(file__organisation_id=org) | Q(service__organisation_id=org))
-        .defer("shared", "message", "reason")
+        .order_by("-created_at", "-id"),
+        referrals.defer("shared", "message", "reason")
         .select_related("service__organisation", "file__organisation")
-        .order_by("-sent_at", "-id")
-    )
-    handovers = (
-        Handover.objects.filter(file__person__in=access.records_of_person(person))
-        .filter(Q(file__organisation_id=org) | Q(to_organisation_id=org))
-        .defer("summary")
+        .order_by("-sent_at", "-id"),
+        handovers.defer("summary")
         .select_related("file__organisation", "to_organisation")
-        .order_by("-requested_at", "-id")
+        .order_by("-requested_at", "-id"),
     )
-    return contributions, referrals, handovers
 
 
 def _field_labels(fields: list[str]) -> str:

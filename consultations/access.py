@@ -23,6 +23,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -351,20 +352,21 @@ def room_cases(meeting: Meeting) -> list[dict[str, Any]]:
         invited_to.setdefault(case_id, set()).add(user_id)
     shown = {c.pk for c in cases if set(invited_ids) <= invited_to.get(c.pk, set())}
     persons = [c.person_id for c in cases if c.pk in shown]
-    # what was shared with the cell about the person from any of their records (Person.same_as)
+    # what was shared with the cell about the person from any of their records (Person.same_as),
+    # gathered under the first record's id
     records = records_of_persons(c.person for c in cases if c.pk in shown)
-    first_of = {pk: same_as or pk for pk, same_as in records.values_list("pk", "same_as_id")}
     today = timezone.localdate()
     shared: dict[int, list[Contribution]] = {}
     for contribution in (
         Contribution.objects.filter(
-            person_id__in=first_of, to_livc_id=meeting.cell_id, withdrawn_at__isnull=True
+            person__in=records, to_livc_id=meeting.cell_id, withdrawn_at__isnull=True
         )
         .exclude(legal_basis=LegalBasis.CONSENT, consent_expires_on__lt=today)
+        .annotate(first_record=Coalesce("person__same_as_id", "person_id"))
         .select_related("file__organisation")
         .order_by("-created_at", "-id")
     ):
-        shared.setdefault(first_of[contribution.person_id], []).append(contribution)
+        shared.setdefault(contribution.first_record, []).append(contribution)
     actions: dict[int, list[CaseAction]] = {}
     for action in CaseAction.objects.filter(
         cell_id=meeting.cell_id,

@@ -3,7 +3,6 @@
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from ninja import Query, Status
 from ninja.pagination import CursorPagination, paginate
@@ -18,7 +17,6 @@ from cases.api.sharing_schemas import (
     DisclosureLogOut,
 )
 from cases.forms import BreakGlassForm, ReviewForm
-from cases.models import Contribution, Handover, ServiceReferral
 from core.api import AUTHENTICATED, ErrorOut, require_write, step_up_refused
 from core.forms import raise_form_errors
 
@@ -98,26 +96,17 @@ def review_break_glass(request, grant_uuid: UUID, payload: BreakGlassReviewIn):
 def _disclosures(person, organisation_id: int) -> list[dict]:
     """What the DPO's organisation passed on about the person or received, newest first,
     without text."""
+    contributions, referrals, handovers = access.disclosed(person, organisation_id)
     contributions = (
-        Contribution.objects.filter(person__in=access.records_of_person(person))
-        .filter(access.passed_on_or_received(organisation_id))
-        .defer("text", "consent_reference", "withdrawal_reason")  # never shown: not decrypted
+        contributions.defer("text", "consent_reference", "withdrawal_reason")  # never shown
         .select_related("author", "to_livc", "file__organisation")
         .prefetch_related("recipients")
     )
-    referrals = (
-        ServiceReferral.objects.filter(file__person__in=access.records_of_person(person))
-        .filter(
-            Q(file__organisation_id=organisation_id) | Q(service__organisation_id=organisation_id)
-        )
-        .defer("shared", "message", "reason")
-        .select_related("service__organisation", "sent_by", "file__organisation")
+    referrals = referrals.defer("shared", "message", "reason").select_related(
+        "service__organisation", "sent_by", "file__organisation"
     )
-    handovers = (
-        Handover.objects.filter(file__person__in=access.records_of_person(person))
-        .filter(Q(file__organisation_id=organisation_id) | Q(to_organisation_id=organisation_id))
-        .defer("summary", "consent_reference")
-        .select_related("to_organisation", "requested_by", "file__organisation")
+    handovers = handovers.defer("summary", "consent_reference").select_related(
+        "to_organisation", "requested_by", "file__organisation"
     )
     rows = [
         {
